@@ -1,0 +1,77 @@
+"""The case register: cases, their photos and their per-year reference counter."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.db import Row, Tx
+
+
+@dataclass(frozen=True)
+class NewCase:
+    reference: str
+    kind: str
+    category: str
+    division: str
+    description: str
+    location_lat: float | None
+    location_lon: float | None
+    location_text: str | None
+    phone: str | None
+    status: str
+    platform: str
+    chat_id: str
+    user_id: str
+    lang: str
+    created_at: str
+    received_on: str
+    due_on: str
+
+
+async def next_sequence(tx: Tx, year: int) -> int:
+    """The next number of ``year``'s references, gap-free because it commits with the case."""
+    row = await tx.fetchone(
+        "INSERT INTO case_counters (year, last) VALUES (?, 1) "
+        "ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last",
+        (year,),
+    )
+    assert row is not None
+    return int(row["last"])
+
+
+async def insert(tx: Tx, case: NewCase, photo_hashes: list[str]) -> int:
+    """Store a case and its photos; return its id."""
+    case_id = await tx.insert(
+        "INSERT INTO cases (reference, kind, category, division, description, location_lat, "
+        "location_lon, location_text, phone, status, platform, chat_id, user_id, lang, "
+        "created_at, received_on, due_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (case.reference, case.kind, case.category, case.division, case.description,
+         case.location_lat, case.location_lon, case.location_text, case.phone, case.status,
+         case.platform, case.chat_id, case.user_id, case.lang, case.created_at,
+         case.received_on, case.due_on),
+    )
+    await tx.executemany(
+        "INSERT INTO case_photos (case_id, position, sha256) VALUES (?, ?, ?)",
+        [(case_id, i, sha) for i, sha in enumerate(photo_hashes, start=1)],
+    )
+    return case_id
+
+
+async def list_for_citizen(tx: Tx, platform: str, user_id: str, limit: int) -> list[Row]:
+    """A citizen's most recent cases first."""
+    return await tx.fetchall(
+        "SELECT * FROM cases WHERE platform = ? AND user_id = ? ORDER BY id DESC LIMIT ?",
+        (platform, user_id, limit),
+    )
+
+
+async def find_for_citizen(tx: Tx, reference: str, platform: str, user_id: str) -> Row | None:
+    """The case with ``reference`` if this citizen filed it; None otherwise (no hint which)."""
+    return await tx.fetchone(
+        "SELECT * FROM cases WHERE reference = ? AND platform = ? AND user_id = ?",
+        (reference, platform, user_id),
+    )
+
+
+async def photo_count(tx: Tx, case_id: int) -> int:
+    row = await tx.fetchone("SELECT COUNT(*) AS n FROM case_photos WHERE case_id = ?", (case_id,))
+    return int(row["n"]) if row else 0

@@ -1,0 +1,149 @@
+"""One aiosqlite connection, its pragmas, its migrations, and serialized transactions.
+
+Every update the bot handles is one ``BEGIN IMMEDIATE … COMMIT``: the conversation state,
+the case, its timeline event and the replies to send land together or not at all. A single
+connection with an ``asyncio.Lock`` keeps those transactions from interleaving inside the
+process; WAL and ``busy_timeout`` cover another process (a backup, an operator's query).
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+Row = sqlite3.Row
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be opened or migrated; the message says why, in one line."""
+
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    """Numbered SQL files shipped in ``storage/migrations``, in order."""
+    found = []
+    for entry in resources.files("storage.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Database:
+    """The bot's SQLite file. Open with :meth:`open`, close with :meth:`close`."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str | Path, *, busy_timeout_ms: int = 5000) -> Database:
+        """Open (creating if missing) and migrate the database at ``path``."""
+        path = str(path)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot open database {path}: {exc}") from exc
+        conn.row_factory = sqlite3.Row
+        db = cls(conn, path)
+        try:
+            await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await db._migrate()
+        except sqlite3.DatabaseError as exc:
+            await conn.close()
+            raise DatabaseError(f"database {path} is unusable: {exc}") from exc
+        return db
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def _migrate(self) -> None:
+        cursor = await self._conn.execute("PRAGMA user_version")
+        (version,) = await cursor.fetchone()
+        for number, name, sql in _migrations():
+            if number <= version:
+                continue
+            async with self.transaction() as tx:
+                await tx.executescript_in_tx(sql)
+                await tx.execute(f"PRAGMA user_version = {number}")
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """Run the block as one immediate transaction; roll back if it raises."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(self._conn)
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        """A read outside any transaction (it waits for the one in progress)."""
+        async with self._lock:
+            cursor = await self._conn.execute(sql, tuple(params))
+            return list(await cursor.fetchall())
+
+
+class Tx:
+    """The handle a transaction's body uses; valid only inside ``Database.transaction``."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Execute one statement; return the number of rows it changed."""
+        cursor = await self._conn.execute(sql, tuple(params))
+        return cursor.rowcount
+
+    async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Execute one INSERT; return the new row's id."""
+        cursor = await self._conn.execute(sql, tuple(params))
+        return cursor.lastrowid
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        await self._conn.executemany(sql, [tuple(r) for r in rows])
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        cursor = await self._conn.execute(sql, tuple(params))
+        return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        cursor = await self._conn.execute(sql, tuple(params))
+        return list(await cursor.fetchall())
+
+    async def executescript_in_tx(self, sql: str) -> None:
+        """Run a migration script statement by statement (``executescript`` would COMMIT)."""
+        for statement in _split_statements(sql):
+            await self._conn.execute(statement)
+
+
+def _split_statements(sql: str) -> list[str]:
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
