@@ -1,0 +1,141 @@
+"""The one path every incoming message takes: dedup, load, step, save, queue, in one commit.
+
+A crash before the commit loses nothing the platform will not redeliver (the update was
+not acknowledged); a crash after it loses nothing at all (the replies wait in the outbox).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import sqlite3
+from collections.abc import Callable
+
+from handlers import flows  # noqa: F401  (registers the steps)
+from handlers.flows.common import MENU
+from handlers.turn import STEPS, Services, Turn
+from handlers.types import Incoming, Outcome, Reply
+from handlers.texts import t
+from storage import conversations, outbox, updates
+from storage.conversations import ConversationRow
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+CANCEL_WORDS = frozenset({"ยกเลิก", "cancel"})
+ALWAYS_VALID = frozenset({"menu"})
+
+
+def initial_language(code: str | None) -> str:
+    return "en" if code and code.lower().startswith("en") else "th"
+
+
+def _payload(reply: Reply) -> str:
+    return json.dumps(reply.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+class Engine:
+    def __init__(self, db: Database, services: Services,
+                 on_queued: Callable[[], None] | None = None) -> None:
+        self.db = db
+        self.services = services
+        self._on_queued = on_queued
+
+    async def handle(self, incoming: Incoming) -> Outcome:
+        """Handle one update exactly once; a database error propagates (so it is redelivered)."""
+        now = self.services.clock()
+        stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds")
+        try:
+            outcome = await self._handle(incoming, now, stamp)
+        except sqlite3.Error:
+            raise
+        except Exception:
+            # A bug in a step: its transaction rolled back. Say sorry, keep the state as it
+            # was, and mark the update handled so a redelivery does not hit the bug again.
+            log.exception("a step failed on a %s update; the citizen was asked to retry",
+                          incoming.platform)
+            outcome = await self._apologize(incoming, stamp)
+        if outcome.replies and self._on_queued is not None:
+            self._on_queued()
+        return outcome
+
+    async def _handle(self, incoming: Incoming, now: dt.datetime, stamp: str) -> Outcome:
+        async with self.db.transaction() as tx:
+            if not await updates.claim(tx, incoming.platform, incoming.update_key, stamp):
+                return Outcome(duplicate=True)
+            conv = await conversations.load(tx, incoming.platform, incoming.chat_id)
+            if conv is None:
+                conv = ConversationRow(incoming.platform, incoming.chat_id, incoming.user_id,
+                                       initial_language(incoming.language), MENU)
+            conv.user_id = incoming.user_id
+            turn = Turn(incoming, conv, tx, self.services, now)
+            await dispatch(turn)
+            turn.flush_note()
+            await conversations.save(tx, conv, stamp)
+            await outbox.enqueue(tx, incoming.platform, incoming.chat_id,
+                                 [_payload(r) for r in turn.replies], stamp)
+        if turn.case_reference:
+            log.info("case %s filed via %s", turn.case_reference, incoming.platform)
+        return Outcome(replies=turn.replies, case_reference=turn.case_reference)
+
+    async def _apologize(self, incoming: Incoming, stamp: str) -> Outcome:
+        async with self.db.transaction() as tx:
+            if not await updates.claim(tx, incoming.platform, incoming.update_key, stamp):
+                return Outcome(duplicate=True)
+            conv = await conversations.load(tx, incoming.platform, incoming.chat_id)
+            lang = conv.lang if conv else initial_language(incoming.language)
+            reply = Reply(t(lang, "error"))
+            await outbox.enqueue(tx, incoming.platform, incoming.chat_id, [_payload(reply)], stamp)
+        return Outcome(replies=[reply])
+
+
+async def dispatch(turn: Turn) -> None:
+    """Commands and buttons that mean the same at every step, then the step itself."""
+    incoming = turn.incoming
+    if turn.conv.step not in STEPS:  # a step renamed or removed since the chat was saved
+        turn.reset()
+        turn.conv.step = MENU
+    command = incoming.command
+    if command in ("start", "menu", "help"):
+        turn.reset()
+        await turn.goto(MENU)
+        return
+    if command == "cancel" or (incoming.text or "").strip().lower() in CANCEL_WORDS:
+        await cancel(turn)
+        return
+    if command is not None:
+        turn.note(t(turn.lang, "unsupported"))
+        await turn.reprompt()
+        return
+    offered = turn.offered()
+    if incoming.choice is None and incoming.text is not None:
+        # A button of a reply keyboard (or a citizen typing its label) sends the label back.
+        typed = incoming.text.strip()
+        value = next((v for v, label in offered.items() if label == typed), None)
+        if value is not None:
+            turn.incoming = incoming = dataclasses.replace(incoming, choice=value, text=None)
+    if incoming.choice is not None:
+        if incoming.choice not in offered and incoming.choice not in ALWAYS_VALID:
+            turn.note(t(turn.lang, "stale_button"))
+            await turn.reprompt()
+            return
+        if incoming.choice == "cancel":
+            await cancel(turn)
+            return
+        if incoming.choice == "menu":
+            turn.reset()
+            await turn.goto(MENU)
+            return
+    if incoming.other is not None:
+        turn.note(t(turn.lang, "unsupported"))
+        await turn.reprompt()
+        return
+    await STEPS[turn.conv.step].receive(turn)
+
+
+async def cancel(turn: Turn) -> None:
+    if turn.conv.step != MENU:
+        turn.note(t(turn.lang, "cancelled"))
+    turn.reset()
+    await turn.goto(MENU)

@@ -1,0 +1,264 @@
+"""Filing a grievance: category → description → location → photos → phone → summary.
+
+The draft lives in the conversation row, so a restart at any step resumes there. From the
+summary the citizen may edit any field; after the edit the flow returns to the summary.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from handlers.cases import Draft, file_grievance
+from handlers.flows.common import MENU, describe_location, menu_choices
+from handlers.turn import Turn, step
+from handlers.types import Choice
+from handlers.workdays import format_date
+
+DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000
+ADDRESS_MIN, ADDRESS_MAX = 3, 300
+PHOTOS_MAX = 5
+
+CATEGORY, DESCRIPTION, LOCATION = "g.category", "g.description", "g.location"
+PHOTOS, PHONE, SUMMARY, EDIT = "g.photos", "g.phone", "g.summary", "g.edit"
+ORDER = (CATEGORY, DESCRIPTION, LOCATION, PHOTOS, PHONE, SUMMARY)
+FIELDS = {"category": CATEGORY, "description": DESCRIPTION, "location": LOCATION,
+          "photos": PHOTOS, "phone": PHONE}
+
+
+def draft(turn: Turn) -> dict[str, Any]:
+    return turn.data.setdefault("draft", {})
+
+
+def cancel_choice(turn: Turn) -> Choice:
+    return turn.choice("cancel", "g.cancel")
+
+
+async def advance(turn: Turn, current: str) -> None:
+    """Go to the step after ``current``, or back to the summary when editing a field."""
+    if turn.data.pop("editing", False):
+        turn.note(turn.t("g.saved"))
+        await turn.goto(SUMMARY)
+    else:
+        await turn.goto(ORDER[ORDER.index(current) + 1])
+
+
+# -- category ------------------------------------------------------------------------------
+async def prompt_category(turn: Turn) -> None:
+    choices = [Choice(f"cat:{c.code}", c.name(turn.lang)) for c in turn.muni.categories]
+    turn.say(turn.t("g.category"), [*choices, cancel_choice(turn)], columns=2)
+
+
+@step(CATEGORY, prompt=prompt_category)
+async def receive_category(turn: Turn) -> None:
+    value = turn.incoming.choice or ""
+    category = turn.muni.category(value.removeprefix("cat:")) if value.startswith("cat:") else None
+    if category is None:
+        await turn.reprompt()
+        return
+    draft(turn)["category"] = category.code
+    await advance(turn, CATEGORY)
+
+
+# -- description ---------------------------------------------------------------------------
+async def prompt_description(turn: Turn) -> None:
+    turn.say(turn.t("g.description", min=DESCRIPTION_MIN), [cancel_choice(turn)])
+
+
+@step(DESCRIPTION, prompt=prompt_description)
+async def receive_description(turn: Turn) -> None:
+    text = (turn.incoming.text or "").strip()
+    if not text:
+        await turn.reprompt()
+    elif len(text) < DESCRIPTION_MIN:
+        turn.say(turn.t("g.description.short", min=DESCRIPTION_MIN), [cancel_choice(turn)])
+    elif len(text) > DESCRIPTION_MAX:
+        turn.say(turn.t("g.description.long", length=len(text), max=DESCRIPTION_MAX),
+                 [cancel_choice(turn)])
+    else:
+        draft(turn)["description"] = text
+        await advance(turn, DESCRIPTION)
+
+
+# -- location ------------------------------------------------------------------------------
+async def prompt_location(turn: Turn) -> None:
+    turn.say(turn.t("g.location"), [turn.choice("skip", "skip"), cancel_choice(turn)],
+             request="location", request_label=turn.t("g.location.button"))
+
+
+@step(LOCATION, prompt=prompt_location)
+async def receive_location(turn: Turn) -> None:
+    incoming = turn.incoming
+    text = (incoming.text or "").strip()
+    if incoming.location is not None:
+        draft(turn)["location"] = {"lat": incoming.location.latitude,
+                                   "lon": incoming.location.longitude}
+    elif incoming.choice == "skip":
+        draft(turn)["location"] = None
+    elif text and len(text) < ADDRESS_MIN:
+        turn.note(turn.t("g.location.short", min=ADDRESS_MIN))
+        await turn.reprompt()
+        return
+    elif len(text) > ADDRESS_MAX:
+        turn.note(turn.t("g.location.long", max=ADDRESS_MAX))
+        await turn.reprompt()
+        return
+    elif text:
+        draft(turn)["location"] = {"text": text}
+    else:
+        await turn.reprompt()
+        return
+    await advance(turn, LOCATION)
+
+
+# -- photos --------------------------------------------------------------------------------
+def photo_choices(turn: Turn) -> list[Choice]:
+    have = len(draft(turn).get("photos", []))
+    first = turn.choice("done", "done") if have else turn.choice("skip", "skip")
+    return [first, cancel_choice(turn)]
+
+
+async def prompt_photos(turn: Turn) -> None:
+    have = len(draft(turn).get("photos", []))
+    text = (turn.t("g.photos.got", count=have, left=PHOTOS_MAX - have) if have
+            else turn.t("g.photos", max=PHOTOS_MAX))
+    turn.say(text, photo_choices(turn), request="photo")
+
+
+@step(PHOTOS, prompt=prompt_photos)
+async def receive_photos(turn: Turn) -> None:
+    photos: list[str] = draft(turn).setdefault("photos", [])
+    incoming = turn.incoming
+    if incoming.photo is not None:
+        photos.append(incoming.photo.sha256)
+        if len(photos) >= PHOTOS_MAX:
+            turn.note(turn.t("g.photos.full", max=PHOTOS_MAX))
+            await advance(turn, PHOTOS)
+        else:
+            await turn.reprompt()
+    elif incoming.choice in ("skip", "done"):
+        await advance(turn, PHOTOS)
+    else:
+        button = photo_choices(turn)[0].label
+        turn.say(turn.t("g.photos.wait", button=button), photo_choices(turn), request="photo")
+
+
+# -- phone ---------------------------------------------------------------------------------
+_PHONE = re.compile(r"^0\d{8,9}$")
+
+
+def normalize_phone(raw: str) -> str | None:
+    """A Thai phone number as ``0XXXXXXXX(X)``, or None if ``raw`` is not one."""
+    digits = re.sub(r"[\s\-().]", "", raw.translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")))
+    if digits.startswith("+66"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("66") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    return digits if _PHONE.match(digits) else None
+
+
+async def prompt_phone(turn: Turn) -> None:
+    turn.say(turn.t("g.phone", days=turn.muni.phone_retention_days),
+             [turn.choice("skip", "skip"), cancel_choice(turn)],
+             request="contact", request_label=turn.t("g.phone.button"))
+
+
+@step(PHONE, prompt=prompt_phone)
+async def receive_phone(turn: Turn) -> None:
+    incoming = turn.incoming
+    if incoming.choice == "skip":
+        draft(turn)["phone"] = None
+    else:
+        raw = incoming.contact_phone or incoming.text
+        phone = normalize_phone(raw) if raw else None
+        if phone is None:
+            turn.say(turn.t("g.phone.invalid"), [turn.choice("skip", "skip"), cancel_choice(turn)],
+                     request="contact", request_label=turn.t("g.phone.button"))
+            return
+        draft(turn)["phone"] = phone
+    if not turn.data.get("editing"):
+        turn.note(turn.t("g.phone.thanks"))
+    await advance(turn, PHONE)
+
+
+# -- summary, edit, confirm ----------------------------------------------------------------
+async def prompt_summary(turn: Turn) -> None:
+    d = draft(turn)
+    category = turn.muni.category(d["category"])
+    location = d.get("location") or {}
+    photos = len(d.get("photos", []))
+    turn.say(
+        turn.t("g.summary",
+               category=category.name(turn.lang) if category else d["category"],
+               description=d["description"],
+               location=describe_location(turn, location.get("text"), location.get("lat"),
+                                          location.get("lon")),
+               photos=turn.t("g.summary.photos", count=photos) if photos
+               else turn.t("g.summary.none"),
+               phone=d.get("phone") or turn.t("g.summary.none")),
+        [turn.choice("confirm", "g.confirm"), turn.choice("edit", "g.edit"), cancel_choice(turn)],
+    )
+
+
+@step(SUMMARY, prompt=prompt_summary)
+async def receive_summary(turn: Turn) -> None:
+    if turn.incoming.choice == "edit":
+        await turn.goto(EDIT)
+    elif turn.incoming.choice == "confirm":
+        await confirm(turn)
+    else:
+        await turn.reprompt()
+
+
+async def prompt_edit(turn: Turn) -> None:
+    choices = [turn.choice(f"field:{name}", f"g.field.{name}") for name in FIELDS]
+    turn.say(turn.t("g.edit.which"), [*choices, turn.choice("back", "g.edit.back")], columns=2)
+
+
+@step(EDIT, prompt=prompt_edit)
+async def receive_edit(turn: Turn) -> None:
+    value = turn.incoming.choice or ""
+    target = FIELDS.get(value.removeprefix("field:"))
+    if value == "back":
+        await turn.goto(SUMMARY)
+    elif target is None:
+        await turn.reprompt()
+    else:
+        if target == PHOTOS:
+            draft(turn)["photos"] = []
+        turn.data["editing"] = True
+        await turn.goto(target)
+
+
+async def confirm(turn: Turn) -> None:
+    d = draft(turn)
+    category = turn.muni.category(d["category"])
+    assert category is not None, "the category step only stores configured categories"
+    location = d.get("location") or {}
+    calendar, muni = turn.services.calendar, turn.muni
+    received_on = calendar.received_on(turn.now)
+    due_on = calendar.due_on(turn.now, muni.result_working_days)
+    incoming = turn.incoming
+    filed = await file_grievance(
+        turn.tx,
+        Draft(category=category.code, division=category.division, description=d["description"],
+              location_lat=location.get("lat"), location_lon=location.get("lon"),
+              location_text=location.get("text"), photos=list(d.get("photos", [])),
+              phone=d.get("phone")),
+        code=muni.code, platform=incoming.platform, chat_id=incoming.chat_id,
+        user_id=incoming.user_id, lang=turn.lang, now=turn.now,
+        received_on=received_on, due_on=due_on,
+    )
+    turn.case_reference = filed.reference
+    text = turn.t("g.ack", name=muni.name(turn.lang), reference=filed.reference,
+                  division=muni.divisions[category.division](turn.lang),
+                  received=format_date(received_on, turn.lang),
+                  days=muni.result_working_days,
+                  due=format_date(due_on, turn.lang, weekday=True), phone=muni.phone)
+    if not calendar.in_office_hours(turn.now):
+        opening = calendar.next_opening(turn.now)
+        text += turn.t("g.ack.after_hours",
+                       opening=format_date(opening.date(), turn.lang, weekday=True),
+                       time=opening.strftime("%H:%M"))
+    turn.reset()
+    turn.conv.step = MENU
+    turn.say(text, menu_choices(turn))

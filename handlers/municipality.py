@@ -1,0 +1,122 @@
+"""The municipality a deployment serves: divisions, categories and routing, contacts, hours.
+
+All of it comes from a TOML file (Kra Sang's by default, ``handlers/data/kra_sang.toml``),
+so a division renamed or a category added is an edit to that file, never to code.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """The municipality file is missing something or contradicts itself; says what, in one line."""
+
+
+@dataclass(frozen=True)
+class Named:
+    th: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        return self.en if lang == "en" else self.th
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: Named
+    division: str
+
+
+@dataclass(frozen=True)
+class Municipality:
+    code: str
+    name: Named
+    phone: str
+    website: str
+    facebook: str
+    address: Named
+    office_opens: dt.time
+    office_closes: dt.time
+    result_working_days: int
+    phone_retention_days: int
+    extra_days_off: frozenset[dt.date]
+    complaint_centre: str
+    divisions: dict[str, Named]
+    categories: tuple[Category, ...]
+
+    def category(self, code: str) -> Category | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+
+DEFAULT_CONFIG = "kra_sang.toml"
+
+
+def load_municipality(path: str | Path | None = None) -> Municipality:
+    """Read the municipality file at ``path`` (the packaged Kra Sang file when None)."""
+    try:
+        if path is None:
+            text = resources.files("handlers.data").joinpath(DEFAULT_CONFIG).read_text("utf-8")
+        else:
+            text = Path(path).read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"municipality config not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"municipality config {path} is not valid TOML: {exc}") from exc
+    return _parse(raw)
+
+
+def _parse(raw: dict[str, Any]) -> Municipality:
+    try:
+        m = raw["municipality"]
+        divisions = {code: Named(d["th"], d["en"]) for code, d in raw["divisions"].items()}
+        categories = tuple(
+            Category(c["code"], Named(c["th"], c["en"]), c["division"]) for c in raw["categories"]
+        )
+        muni = Municipality(
+            code=m["code"],
+            name=Named(m["name_th"], m["name_en"]),
+            phone=m["phone"],
+            website=m["website"],
+            facebook=m["facebook"],
+            address=Named(m["address_th"], m["address_en"]),
+            office_opens=dt.time.fromisoformat(m["office_opens"]),
+            office_closes=dt.time.fromisoformat(m["office_closes"]),
+            result_working_days=int(m["result_working_days"]),
+            phone_retention_days=int(m["phone_retention_days"]),
+            extra_days_off=frozenset(_date(d) for d in m.get("extra_days_off", [])),
+            complaint_centre=m["complaint_centre"],
+            divisions=divisions,
+            categories=categories,
+        )
+    except KeyError as exc:
+        raise ConfigError(f"municipality config lacks {exc.args[0]!r}") from exc
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"municipality config has a bad value: {exc}") from exc
+    _check(muni)
+    return muni
+
+
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _check(muni: Municipality) -> None:
+    if not muni.categories:
+        raise ConfigError("municipality config lists no categories")
+    codes = [c.code for c in muni.categories]
+    if len(set(codes)) != len(codes):
+        raise ConfigError("municipality config repeats a category code")
+    for c in muni.categories:
+        if c.division not in muni.divisions:
+            raise ConfigError(f"category {c.code!r} routes to unknown division {c.division!r}")
+    if muni.complaint_centre not in muni.divisions:
+        raise ConfigError(f"complaint_centre {muni.complaint_centre!r} is not a division")
+    if muni.office_opens >= muni.office_closes:
+        raise ConfigError("office_opens must be before office_closes")

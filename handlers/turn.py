@@ -1,0 +1,135 @@
+"""One step of one conversation: what came in, where the chat stands, what to say back.
+
+A :class:`Turn` lives for one :class:`~handlers.types.Incoming` inside one database
+transaction. Flows read the conversation, change it, and ``say`` replies; the engine writes
+all of it in the same commit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.municipality import Municipality
+from handlers.texts import t
+from handlers.types import Choice, Incoming, Reply, Request
+from handlers.workdays import WorkCalendar
+from storage.conversations import ConversationRow
+from storage.db import Tx
+
+Clock = Callable[[], dt.datetime]
+
+
+@dataclass(frozen=True)
+class Services:
+    """What every flow may consult: the municipality, its calendar, and the time."""
+
+    municipality: Municipality
+    calendar: WorkCalendar
+    clock: Clock
+
+
+StepFn = Callable[["Turn"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """A place in a flow: ``prompt`` asks for what it needs, ``receive`` takes the answer."""
+
+    prompt: StepFn
+    receive: StepFn
+
+
+STEPS: dict[str, Step] = {}
+
+
+def step(name: str, *, prompt: StepFn) -> Callable[[StepFn], StepFn]:
+    """Register ``receive`` (the decorated function) and ``prompt`` as the step ``name``."""
+
+    def register(receive: StepFn) -> StepFn:
+        if name in STEPS:
+            raise ValueError(f"step {name!r} registered twice")
+        STEPS[name] = Step(prompt=prompt, receive=receive)
+        return receive
+
+    return register
+
+
+class Turn:
+    def __init__(self, incoming: Incoming, conv: ConversationRow, tx: Tx,
+                 services: Services, now: dt.datetime) -> None:
+        self.incoming = incoming
+        self.conv = conv
+        self.tx = tx
+        self.services = services
+        self.now = now
+        self.replies: list[Reply] = []
+        self.case_reference: str | None = None
+        self._note: str | None = None
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def lang(self) -> str:
+        return self.conv.lang
+
+    @property
+    def muni(self) -> Municipality:
+        return self.services.municipality
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.conv.data
+
+    def t(self, key: str, **fields: Any) -> str:
+        return t(self.lang, key, **fields)
+
+    def choice(self, value: str, key: str, **fields: Any) -> Choice:
+        return Choice(value, self.t(key, **fields))
+
+    # -- speaking ------------------------------------------------------------------------
+    def note(self, text: str) -> None:
+        """Say ``text`` before the next prompt, in the same message where possible."""
+        self._note = f"{self._note}\n{text}" if self._note else text
+
+    def say(self, text: str, choices: Sequence[Choice] = (), *, request: Request | None = None,
+            request_label: str | None = None, columns: int = 1) -> None:
+        """Queue one message; its buttons become the choices this chat may answer with.
+
+        A pending note is merged in front of it, unless the chat still shows an input widget
+        (a share-location keyboard) that this message does not replace: then the note goes
+        out alone first, so that a channel can close the widget with it.
+        """
+        if self._note is not None:
+            widget_open = self.data.get("_widget") is not None
+            if widget_open and request is None:
+                self.replies.append(Reply(self._note))
+                self.data["_widget"] = None
+            else:
+                text = f"{self._note}\n\n{text}"
+            self._note = None
+        self.replies.append(Reply(text, tuple(choices), request, request_label, columns))
+        self.data["_offered"] = {c.value: c.label for c in choices}
+        self.data["_widget"] = request
+
+    def flush_note(self) -> None:
+        """Send a pending note on its own (when no prompt follows)."""
+        if self._note is not None:
+            self.replies.append(Reply(self._note))
+            self._note = None
+
+    # -- moving --------------------------------------------------------------------------
+    async def goto(self, name: str) -> None:
+        """Move the chat to step ``name`` and ask what it needs."""
+        self.conv.step = name
+        await STEPS[name].prompt(self)
+
+    async def reprompt(self) -> None:
+        await STEPS[self.conv.step].prompt(self)
+
+    def offered(self) -> dict[str, str]:
+        return dict(self.data.get("_offered") or {})
+
+    def reset(self) -> None:
+        """Forget any draft; keep only what belongs to the chat itself."""
+        self.conv.data = {k: v for k, v in self.data.items() if k == "_widget"}

@@ -1,0 +1,104 @@
+"""The neutral currency between channels and flows: what came in, what goes out.
+
+A channel (``bot/telegram.py``, later LINE) turns a platform update into one :class:`Incoming`
+and renders each :class:`Reply` with its platform's widgets, falling back to plain text
+where the platform has no such widget.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Platform = Literal["telegram", "line"]
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo already fetched from the platform and stored under its SHA-256."""
+
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a person did in a chat.
+
+    Exactly one of ``text``, ``choice``, ``location``, ``photo`` or ``contact_phone`` is set
+    for a message the flows understand; ``other`` names anything else (a sticker, a voice
+    note) so the flow can ask again for what it needs.
+    """
+
+    platform: Platform
+    update_key: str
+    chat_id: str
+    user_id: str
+    language: str | None = None
+    text: str | None = None
+    choice: str | None = None
+    location: Location | None = None
+    photo: Photo | None = None
+    contact_phone: str | None = None
+    other: str | None = None
+
+    @property
+    def command(self) -> str | None:
+        """``/start`` → ``"start"``; None when the text is not a command."""
+        if self.text and self.text.startswith("/"):
+            word = self.text[1:].split(maxsplit=1)[0] if len(self.text) > 1 else ""
+            return word.split("@", 1)[0].lower() or None
+        return None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button: ``value`` comes back in :attr:`Incoming.choice` when it is pressed."""
+
+    value: str
+    label: str
+
+
+Request = Literal["location", "photo", "contact"]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to a person.
+
+    ``request`` asks the channel for a native widget (share location, camera, share phone
+    number) labelled ``request_label``; a channel without one shows the text alone, which
+    always says how to answer by typing.
+    """
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    request: Request | None = None
+    request_label: str | None = None
+    columns: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reply:
+        return cls(
+            text=data["text"],
+            choices=tuple(Choice(**c) for c in data.get("choices", ())),
+            request=data.get("request"),
+            request_label=data.get("request_label"),
+            columns=data.get("columns", 1),
+        )
+
+
+@dataclass
+class Outcome:
+    """What handling one :class:`Incoming` did (for the channel and the tests)."""
+
+    duplicate: bool = False
+    replies: list[Reply] = field(default_factory=list)
+    case_reference: str | None = None
