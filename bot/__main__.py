@@ -1,0 +1,95 @@
+"""``python -m bot``: run the service (in the sandbox when no platform token is set).
+
+    python -m bot            serve (sandbox mode without TELEGRAM_BOT_TOKEN)
+    python -m bot outbox     list replies that could not be delivered
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import secrets
+import signal
+import sys
+
+from bot.delivery import Pacing
+from bot.sandbox.telegram_api import TelegramEmulator
+from bot.service import Service
+from bot.settings import Settings, SettingsError
+from handlers.municipality import ConfigError
+from storage.db import Database, DatabaseError
+
+SANDBOX_TOKEN = "1000000001:SANDBOX-rongrian-local-token"
+
+
+async def serve(settings: Settings) -> None:
+    emulator: TelegramEmulator | None = None
+    webhook_url = settings.telegram_webhook_url
+    if settings.sandbox:
+        emulator = TelegramEmulator(SANDBOX_TOKEN)
+        await emulator.start(settings.host, settings.sandbox_port)
+        settings = dataclasses.replace(
+            settings, telegram_bot_token=SANDBOX_TOKEN,
+            telegram_api_base_url=emulator.api_base_url,
+            telegram_webhook_secret=secrets.token_urlsafe(32), telegram_mode="webhook")
+    service = Service(settings, webhook_url=webhook_url, pacing=Pacing())
+    await service.start()
+    if emulator is not None:
+        await service.bot.set_webhook(f"{service.url}/webhook/telegram",
+                                      secret_token=settings.telegram_webhook_secret)
+        print(f"rongrian sandbox: chat with the bot at {emulator.url}/", flush=True)
+    print(f"rongrian: serving on {service.url} (Ctrl+C to stop)", flush=True)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await service.stop()
+    if emulator is not None:
+        await emulator.stop()
+
+
+async def list_failed(settings: Settings) -> None:
+    from storage import outbox
+
+    db = await Database.open(settings.database_path)
+    try:
+        rows = await outbox.failed(db)
+    finally:
+        await db.close()
+    if not rows:
+        print("no failed deliveries")
+    for row in rows:
+        print(f"#{row['id']} {row['platform']} attempts={row['attempts']} "
+              f"queued={row['created_at']} error={row['last_error']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
+    parser.add_argument("command", nargs="?", default="serve", choices=("serve", "outbox"))
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"rongrian: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request URL at INFO
+    try:
+        if args.command == "outbox":
+            asyncio.run(list_failed(settings))
+        else:
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(serve(settings))
+    except (ConfigError, DatabaseError, OSError) as exc:
+        print(f"rongrian: cannot start: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""The running service: one aiohttp server, the database, the engine, the channels and the
+delivery worker, started and stopped together."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+
+from aiohttp import web
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.delivery import DeliveryWorker, Pacing
+from bot.media import MediaStore
+from bot.settings import Settings
+from bot.telegram import ALLOWED_UPDATES, TelegramChannel
+from handlers.engine import Engine
+from handlers.municipality import Municipality, load_municipality
+from handlers.turn import Clock, Services
+from handlers.workdays import WorkCalendar
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024  # a Telegram update is a few KB; anything near this is not one
+
+
+def file_base_url(api_base_url: str) -> str:
+    """``https://api.telegram.org/bot`` → ``https://api.telegram.org/file/bot``."""
+    root, sep, _ = api_base_url.rstrip("/").rpartition("/bot")
+    return f"{root}/file/bot" if sep else f"{api_base_url.rstrip('/')}/file/bot"
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Service:
+    def __init__(self, settings: Settings, *, webhook_url: str | None = None,
+                 clock: Clock = now_utc, pacing: Pacing = Pacing()) -> None:
+        """``webhook_url`` is where Telegram should post updates (set with ``setWebhook``
+        at start); None leaves the registration as the operator made it."""
+        if settings.telegram_bot_token is None:
+            raise ValueError("the service needs a bot token (the sandbox provides one)")
+        self.settings = settings
+        self.webhook_url = webhook_url
+        self.clock = clock
+        self.pacing = pacing
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+        self._worker_task: asyncio.Task[None] | None = None
+        self._poll_task: asyncio.Task[None] | None = None
+        self._stopped = False
+
+    async def start(self) -> None:
+        s = self.settings
+        self.municipality: Municipality = load_municipality(s.municipality_config)
+        self.db = await Database.open(s.database_path)
+        calendar = WorkCalendar(self.municipality.office_opens, self.municipality.office_closes,
+                                self.municipality.extra_days_off)
+        self.worker = DeliveryWorker(self.db, [], self.pacing)
+        self.engine = Engine(self.db, Services(self.municipality, calendar, self.clock),
+                             on_queued=self.worker.wake)
+        self.bot = Bot(
+            s.telegram_bot_token,  # type: ignore[arg-type]
+            base_url=s.telegram_api_base_url,
+            base_file_url=file_base_url(s.telegram_api_base_url),
+            request=HTTPXRequest(connection_pool_size=self.pacing.concurrency + 2),
+            get_updates_request=HTTPXRequest(read_timeout=40),
+        )
+        await self.bot.initialize()
+        self.telegram = TelegramChannel(self.bot, self.engine, MediaStore(s.media_dir),
+                                        s.telegram_webhook_secret)
+        self.worker.senders[self.telegram.platform] = self.telegram
+
+        app = web.Application(client_max_size=MAX_BODY)
+        app.router.add_post("/webhook/telegram", self.telegram.webhook)
+        app.router.add_get("/healthz", self._health)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, s.host, s.port)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://{s.host}:{port}"
+
+        self._worker_task = asyncio.create_task(self.worker.run())
+        if s.telegram_mode == "polling":
+            self._poll_task = asyncio.create_task(self.telegram.poll())
+        elif self.webhook_url:
+            await self.bot.set_webhook(self.webhook_url, secret_token=s.telegram_webhook_secret,
+                                       allowed_updates=list(ALLOWED_UPDATES))
+        log.info("serving on %s (Telegram %s)", self.url, s.telegram_mode)
+
+    async def _health(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    async def stop(self) -> None:
+        """Stop taking updates, let the worker finish its sends in flight, close everything."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._poll_task is not None:
+            self._poll_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poll_task
+        await self.worker.stop()
+        if self._worker_task is not None:
+            await self._worker_task
+        await self.telegram.close()
+        await self.bot.shutdown()
+        await self.db.close()

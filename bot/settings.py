@@ -1,0 +1,113 @@
+"""Settings from the environment (or a ``.env`` file), checked once at start-up.
+
+The names are part of the product: operators and their tools rely on them. A wrong or
+missing value stops start-up with one line naming it (:class:`SettingsError`).
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from dotenv import dotenv_values
+
+
+class SettingsError(ValueError):
+    """A setting is wrong or missing; the message names it."""
+
+
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    telegram_bot_token: str | None
+    telegram_webhook_secret: str | None
+    telegram_api_base_url: str
+    telegram_mode: Literal["webhook", "polling"]
+    telegram_webhook_url: str | None
+    host: str
+    port: int
+    database_path: Path
+    media_dir: Path
+    municipality_config: Path | None
+    sandbox_port: int
+    log_level: str
+
+    @property
+    def sandbox(self) -> bool:
+        """No platform token: serve the local emulations instead of the real platforms."""
+        return self.telegram_bot_token is None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None,
+                 env_file: str | Path | None = ".env") -> Settings:
+        """Read settings from ``environ`` (default ``os.environ``) over the ``.env`` file."""
+        values: dict[str, str] = {}
+        if env_file is not None and Path(env_file).is_file():
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        values.update(os.environ if environ is None else environ)
+
+        def get(name: str, default: str | None = None) -> str | None:
+            value = values.get(name, "").strip()
+            return value or default
+
+        token = get("TELEGRAM_BOT_TOKEN")
+        if token is not None and not _TOKEN.match(token):
+            raise SettingsError("TELEGRAM_BOT_TOKEN does not look like a bot token "
+                                "(digits, a colon, then letters): check it with @BotFather")
+        mode = get("TELEGRAM_MODE", "webhook")
+        if mode not in ("webhook", "polling"):
+            raise SettingsError(f"TELEGRAM_MODE must be 'webhook' or 'polling', not {mode!r}")
+        secret = get("TELEGRAM_WEBHOOK_SECRET")
+        if secret is not None and not _SECRET.match(secret):
+            raise SettingsError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of "
+                                "A-Z, a-z, 0-9, _ and -")
+        if token is not None and mode == "webhook" and secret is None:
+            raise SettingsError("TELEGRAM_WEBHOOK_SECRET is required in webhook mode: "
+                                "without it anyone could post forged updates")
+        webhook_url = get("TELEGRAM_WEBHOOK_URL")
+        if webhook_url is not None and not webhook_url.startswith("https://"):
+            raise SettingsError("TELEGRAM_WEBHOOK_URL must start with https:// "
+                                "(Telegram delivers webhooks only over HTTPS)")
+        base_url = get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot")
+        if not base_url.startswith(("http://", "https://")):
+            raise SettingsError("TELEGRAM_API_BASE_URL must be an http(s) URL")
+        config = get("MUNICIPALITY_CONFIG")
+        if config is not None and not Path(config).is_file():
+            raise SettingsError(f"MUNICIPALITY_CONFIG points to {config}, which is not a file")
+        return cls(
+            telegram_bot_token=token,
+            telegram_webhook_secret=secret,
+            telegram_api_base_url=base_url,
+            telegram_mode=mode,  # type: ignore[arg-type]
+            telegram_webhook_url=webhook_url,
+            host=get("HOST", "127.0.0.1"),  # type: ignore[arg-type]
+            port=_port("PORT", get("PORT", "8080")),
+            database_path=Path(get("DATABASE_PATH", "data/rongrian.db")),  # type: ignore[arg-type]
+            media_dir=Path(get("MEDIA_DIR", "data/media")),  # type: ignore[arg-type]
+            municipality_config=Path(config) if config else None,
+            sandbox_port=_port("SANDBOX_PORT", get("SANDBOX_PORT", "8081")),
+            log_level=_log_level(get("LOG_LEVEL", "INFO")),  # type: ignore[arg-type]
+        )
+
+
+def _port(name: str, value: str | None) -> int:
+    try:
+        port = int(value or "")
+    except ValueError:
+        raise SettingsError(f"{name} must be a port number, not {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise SettingsError(f"{name} must be between 0 and 65535, not {port}")
+    return port
+
+
+def _log_level(value: str) -> str:
+    level = value.upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {value!r}")
+    return level

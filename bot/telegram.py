@@ -1,0 +1,235 @@
+"""The Telegram channel: PTB ``Update`` → :class:`Incoming`, :class:`Reply` → Bot API calls.
+
+python-telegram-bot is the transport only; where a chat stands lives in our own tables.
+Updates arrive by webhook (``POST /webhook/telegram``, checked against the secret token)
+or by ``getUpdates`` polling for a municipality without a public HTTPS address.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import sqlite3
+from collections.abc import Sequence
+
+from aiohttp import web
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+
+from bot.delivery import Failure
+from bot.media import MAX_BYTES, MediaStore
+from handlers.engine import Engine
+from handlers.types import Choice, Incoming, Location, Photo, Reply
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ("message", "callback_query")
+MAX_CALLBACK_DATA = 64
+
+
+class FetchError(RuntimeError):
+    """A photo could not be fetched from Telegram; the update should be redelivered."""
+
+
+def _rows(buttons: Sequence, columns: int) -> list[list]:
+    columns = max(1, columns)
+    return [list(buttons[i:i + columns]) for i in range(0, len(buttons), columns)]
+
+
+def render_markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    """Choices as an inline keyboard; a location / contact / photo request as a reply keyboard
+    (Telegram sends a reply keyboard's label back as text, which the engine maps to its
+    choice); no choices at all closes any reply keyboard still open."""
+    if reply.request is not None:
+        buttons = [KeyboardButton(c.label) for c in reply.choices]
+        rows = _rows(buttons, reply.columns)
+        if reply.request in ("location", "contact") and reply.request_label:
+            widget = {f"request_{reply.request}": True}  # request_location / request_contact
+            rows.insert(0, [KeyboardButton(reply.request_label, **widget)])
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+    if reply.choices:
+        for c in reply.choices:
+            if len(c.value.encode()) > MAX_CALLBACK_DATA:
+                raise ValueError(f"callback data {c.value!r} is over {MAX_CALLBACK_DATA} bytes")
+        buttons = [InlineKeyboardButton(c.label, callback_data=c.value) for c in reply.choices]
+        return InlineKeyboardMarkup(_rows(buttons, reply.columns))
+    return ReplyKeyboardRemove()
+
+
+class TelegramChannel:
+    platform = "telegram"
+
+    def __init__(self, bot: Bot, engine: Engine, media: MediaStore,
+                 webhook_secret: str | None) -> None:
+        self.bot = bot
+        self.engine = engine
+        self.media = media
+        self._secret = webhook_secret.encode() if webhook_secret else None
+        self._background: set[asyncio.Task[object]] = set()
+
+    # -- outbound ---------------------------------------------------------------------
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        await self.bot.send_message(chat_id=int(chat_id), text=reply.text,
+                                    reply_markup=render_markup(reply))
+
+    def classify(self, exc: Exception) -> Failure:
+        if isinstance(exc, RetryAfter):
+            wait = exc.retry_after
+            seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
+            return Failure("retry", "429 Too Many Requests", float(seconds))
+        if isinstance(exc, Forbidden | BadRequest | InvalidToken):
+            return Failure("permanent", f"{type(exc).__name__}: {exc.message}")
+        if isinstance(exc, TelegramError):  # NetworkError, TimedOut, 5xx, Conflict
+            return Failure("retry", f"{type(exc).__name__}: {exc.message}")
+        return Failure("retry", f"{type(exc).__name__}: {exc}")
+
+    # -- inbound ----------------------------------------------------------------------
+    async def incoming(self, update: Update) -> Incoming | None:
+        """The neutral form of ``update``; None for updates a citizen's chat does not make
+        (edits, group messages, channel posts, membership changes)."""
+        key = str(update.update_id)
+        query = update.callback_query
+        if query is not None:
+            message = query.message
+            chat = message.chat if message is not None else None
+            if chat is not None and chat.type != "private":
+                return None
+            return Incoming("telegram", key, str(chat.id if chat else query.from_user.id),
+                            str(query.from_user.id), query.from_user.language_code,
+                            choice=query.data or "")
+        message = update.message
+        if message is None or message.chat.type != "private" or message.from_user is None:
+            return None
+        base = dict(platform="telegram", update_key=key, chat_id=str(message.chat.id),
+                    user_id=str(message.from_user.id),
+                    language=message.from_user.language_code)
+        if message.text is not None:
+            return Incoming(**base, text=message.text)
+        if message.location is not None:
+            loc = message.location
+            return Incoming(**base, location=Location(loc.latitude, loc.longitude))
+        if message.contact is not None:
+            return Incoming(**base, contact_phone=message.contact.phone_number)
+        photo = await self._fetch_photo(message)
+        if photo is not None:
+            return Incoming(**base, photo=photo)
+        return Incoming(**base, other=_kind(message))
+
+    async def _fetch_photo(self, message: Message) -> Photo | None:
+        """Download a photo (or an image sent as a file) and store it; None if there is none."""
+        if message.photo:
+            fitting = [p for p in message.photo if (p.file_size or 0) <= MAX_BYTES]
+            if not fitting:
+                return None
+            file_id = max(fitting, key=lambda p: p.width * p.height).file_id
+        elif (message.document and (message.document.mime_type or "").startswith("image/")
+              and (message.document.file_size or 0) <= MAX_BYTES):
+            file_id = message.document.file_id
+        else:
+            return None
+        try:
+            file = await self.bot.get_file(file_id)
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            raise FetchError(f"photo download failed: {exc.message}") from exc
+        return Photo(await self.media.save(data))
+
+    async def handle(self, update: Update) -> None:
+        """Turn one update into an engine step, then acknowledge a button press."""
+        incoming = await self.incoming(update)
+        if incoming is None:
+            return
+        outcome = await self.engine.handle(incoming)
+        query = update.callback_query
+        if query is not None and not outcome.duplicate:
+            self._in_background(self._acknowledge_press(query))
+
+    async def _acknowledge_press(self, query) -> None:
+        """Stop the button's spinner and take the keyboard off the pressed message, marking
+        the choice, so an old question cannot be answered twice. Cosmetic: best effort."""
+        try:
+            await query.answer()
+            message = query.message
+            if isinstance(message, Message) and message.text and message.reply_markup:
+                label = next((b.text for row in message.reply_markup.inline_keyboard
+                              for b in row if b.callback_data == query.data), None)
+                text = f"{message.text}\n\n👉 {label}" if label else message.text
+                await message.edit_text(text[:4096], reply_markup=None)
+        except TelegramError as exc:
+            log.debug("acknowledging a button press failed: %s", exc)
+
+    def _in_background(self, coro) -> None:
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def close(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+
+    # -- webhook ----------------------------------------------------------------------
+    async def webhook(self, request: web.Request) -> web.Response:
+        """``POST /webhook/telegram``. 403 without the right secret (nothing stored);
+        400 for a body that is not an update; 503 when storage fails, so Telegram redelivers."""
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if self._secret is None or not hmac.compare_digest(given, self._secret):
+            return web.json_response({"ok": False, "error": "forbidden"}, status=403)
+        try:
+            data = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError):
+            return web.json_response({"ok": False, "error": "body is not JSON"}, status=400)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return web.json_response({"ok": False, "error": "not a Telegram update"}, status=400)
+        try:
+            update = Update.de_json(data, self.bot)
+        except Exception:  # PTB's parser raises many kinds on a body of the wrong shape
+            return web.json_response({"ok": False, "error": "malformed update"}, status=400)
+        try:
+            await self.handle(update)
+        except (sqlite3.Error, OSError, FetchError) as exc:
+            log.error("update not handled, Telegram will redeliver it: %s", exc)
+            return web.json_response({"ok": False, "error": "try again"}, status=503)
+        return web.json_response({"ok": True})
+
+    # -- polling ----------------------------------------------------------------------
+    async def poll(self, *, timeout: int = 25, error_pause: float = 2.0) -> None:
+        """Fetch updates with ``getUpdates`` until cancelled; an update is confirmed (its
+        offset passed) only after it was handled, so a crash loses none."""
+        await self.bot.delete_webhook()
+        offset: int | None = None
+        while True:
+            try:
+                updates = await self.bot.get_updates(offset=offset, timeout=timeout,
+                                                     allowed_updates=list(ALLOWED_UPDATES))
+            except (NetworkError, RetryAfter) as exc:
+                log.warning("getUpdates failed, retrying: %s", exc)
+                await asyncio.sleep(error_pause)
+                continue
+            for update in updates:
+                try:
+                    await self.handle(update)
+                except (sqlite3.Error, OSError, FetchError) as exc:
+                    log.error("update not handled, will fetch it again: %s", exc)
+                    await asyncio.sleep(error_pause)
+                    break
+                offset = update.update_id + 1
+
+
+def _kind(message: Message) -> str:
+    for kind in ("sticker", "voice", "audio", "video", "video_note", "animation", "document",
+                 "poll", "dice", "venue", "game"):
+        if getattr(message, kind, None):
+            return kind
+    return "unknown"
