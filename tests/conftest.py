@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from handlers.engine import Engine
+from handlers.municipality import Municipality, load_municipality
+from handlers.turn import Services
+from handlers.workdays import WorkCalendar
+from storage.db import Database
+from tests.support import FakeClock, bangkok
+
+
+@pytest.fixture
+def municipality() -> Municipality:
+    return load_municipality()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # Monday 30 November 2026, 10:00 in Thailand: office hours.
+    return FakeClock(bangkok(2026, 11, 30, 10, 0))
+
+
+@pytest.fixture
+def services(municipality: Municipality, clock: FakeClock) -> Services:
+    calendar = WorkCalendar(municipality.office_opens, municipality.office_closes,
+                            municipality.extra_days_off)
+    return Services(municipality, calendar, clock)
+
+
+@pytest.fixture
+async def db(tmp_path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "rongrian.db")
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def engine(db: Database, services: Services) -> Engine:
+    return Engine(db, services)

@@ -1,0 +1,66 @@
+"""The sandbox for end-to-end tests: the Telegram emulation and the real service, wired by
+the real SDK over loopback, on a fresh SQLite file."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.delivery import Pacing
+from bot.sandbox.telegram_api import TelegramEmulator
+from bot.service import Service
+from bot.settings import Settings
+from tests.support import FakeClock
+
+TOKEN = "1000000001:TEST-rongrian-token-abcdef"
+SECRET = "test-webhook-secret"
+FAST = Pacing(per_chat_interval=0.0, backoff_base=0.05, backoff_cap=0.2)
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[TelegramEmulator]:
+    emu = TelegramEmulator(TOKEN)
+    await emu.start()
+    yield emu
+    await emu.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, emulator: TelegramEmulator) -> Settings:
+    return Settings.from_env({
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "TELEGRAM_API_BASE_URL": emulator.api_base_url,
+        "PORT": "0",
+        "DATABASE_PATH": str(tmp_path / "rongrian.db"),
+        "MEDIA_DIR": str(tmp_path / "media"),
+    }, env_file=None)
+
+
+StartService = Callable[..., Awaitable[Service]]
+
+
+@pytest.fixture
+async def start_service(settings: Settings, emulator: TelegramEmulator, clock: FakeClock
+                        ) -> AsyncIterator[StartService]:
+    """Start a service (again, to test restarts) on the same database and emulator."""
+    running: list[Service] = []
+
+    async def start(pacing: Pacing = FAST, **overrides: object) -> Service:
+        service = Service(dataclasses.replace(settings, **overrides), clock=clock, pacing=pacing)
+        await service.start()
+        if service.settings.telegram_mode == "webhook":
+            await service.bot.set_webhook(f"{service.url}/webhook/telegram", secret_token=SECRET)
+        running.append(service)
+        return service
+
+    yield start
+    for service in running:
+        await service.stop()  # a no-op for one the test stopped itself
+
+
+@pytest.fixture
+async def service(start_service: StartService) -> Service:
+    return await start_service()

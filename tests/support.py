@@ -1,0 +1,158 @@
+"""Test doubles of things outside our code: a clock we control and a citizen who types.
+
+Nothing of ours is replaced: the engine, the flows and SQLite are the real ones.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import itertools
+import sqlite3
+from typing import Any
+
+from handlers.engine import Engine
+from handlers.types import Incoming, Location, Photo, Reply
+from handlers.workdays import BANGKOK
+
+
+class FakeClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+def bangkok(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=BANGKOK)
+
+
+_update_ids = itertools.count(1)
+
+
+class Citizen:
+    """One person in one chat, talking to the engine through neutral ``Incoming``s."""
+
+    def __init__(self, engine: Engine, chat_id: str = "1001", language: str | None = "th",
+                 platform: str = "telegram") -> None:
+        self.engine = engine
+        self.chat_id = chat_id
+        self.language = language
+        self.platform = platform
+        self.last: list[Reply] = []
+
+    async def send(self, update_key: str | None = None, **fields: Any) -> list[Reply]:
+        incoming = Incoming(platform=self.platform,  # type: ignore[arg-type]
+                            update_key=update_key or f"u{next(_update_ids)}",
+                            chat_id=self.chat_id, user_id=self.chat_id,
+                            language=self.language, **fields)
+        outcome = await self.engine.handle(incoming)
+        if not outcome.duplicate:
+            self.last = outcome.replies
+        return outcome.replies
+
+    async def text(self, text: str) -> list[Reply]:
+        return await self.send(text=text)
+
+    async def press(self, label: str) -> list[Reply]:
+        """Press the button labelled ``label`` (or whose value is ``label``) on the last prompt."""
+        for reply in reversed(self.last):
+            for choice in reply.choices:
+                if label in (choice.label, choice.value):
+                    return await self.send(choice=choice.value)
+        raise AssertionError(f"no button {label!r} in {[r.text for r in self.last]}")
+
+    async def location(self, lat: float, lon: float) -> list[Reply]:
+        return await self.send(location=Location(lat, lon))
+
+    async def photo(self, sha256: str) -> list[Reply]:
+        return await self.send(photo=Photo(sha256))
+
+    async def sticker(self) -> list[Reply]:
+        return await self.send(other="sticker")
+
+    @property
+    def said(self) -> str:
+        """Everything the bot said in answer to the last message, joined."""
+        return "\n---\n".join(r.text for r in self.last)
+
+    def buttons(self) -> list[str]:
+        return [c.label for r in self.last for c in r.choices]
+
+
+class TelegramCitizen:
+    """A person in a private chat with the bot, played through the Telegram emulation.
+
+    Each action waits for the bot's ``expect`` answers and returns their texts.
+    """
+
+    def __init__(self, emulator: Any, chat_id: int, language_code: str = "th") -> None:
+        self.emu = emulator
+        self.chat_id = chat_id
+        self.language_code = language_code
+        self.seen = 0
+        self.statuses: list[int | None] = []
+
+    async def _act(self, expect: int, **kwargs: Any) -> list[str]:
+        _, status = await self.emu.send(self.chat_id, language_code=self.language_code, **kwargs)
+        self.statuses.append(status)
+        messages = await self.emu.wait_for(self.chat_id, self.seen + expect)
+        new = messages[self.seen:]
+        self.seen = len(messages)
+        return [m["text"] for m in new]
+
+    async def say(self, text: str, expect: int = 1) -> list[str]:
+        return await self._act(expect, text=text)
+
+    async def press(self, label: str, expect: int = 1) -> list[str]:
+        """Press the newest button labelled ``label``: inline (a callback) or a reply
+        keyboard's (Telegram then sends the label as text)."""
+        for message in reversed(self.emu.messages(self.chat_id)):
+            markup = message["reply_markup"] or {}
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if button["text"] == label:
+                        return await self._act(expect, callback_data=button["callback_data"],
+                                               message_id=message["message_id"])
+            for row in markup.get("keyboard", []):
+                for button in row:
+                    if button["text"] == label:
+                        return await self._act(expect, text=label)
+        raise AssertionError(f"no button {label!r} in chat {self.chat_id}")
+
+    async def share_location(self, lat: float, lon: float, expect: int = 1) -> list[str]:
+        return await self._act(expect, location=(lat, lon))
+
+    async def share_contact(self, phone: str, expect: int = 1) -> list[str]:
+        return await self._act(expect, contact=phone)
+
+    async def send_photo(self, data: bytes, expect: int = 1) -> list[str]:
+        return await self._act(expect, photo=data)
+
+    async def send_sticker(self, expect: int = 1) -> list[str]:
+        return await self._act(expect, sticker=True)
+
+    def last_markup(self) -> dict[str, Any]:
+        return self.emu.messages(self.chat_id)[-1]["reply_markup"] or {}
+
+
+def rows(db_path: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Read the service's database the way an operator would, from outside."""
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+async def outbox_settled(db_path: str, timeout: float = 10.0) -> None:
+    """Wait until the delivery worker has nothing pending (sent or failed, all of it)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while rows(db_path, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'") != [(0,)]:
+        if loop.time() > deadline:
+            raise AssertionError("the outbox still has pending messages")
+        await asyncio.sleep(0.02)
