@@ -7,9 +7,11 @@ or by ``getUpdates`` polling for a municipality without a public HTTPS address.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hmac
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Sequence
 
@@ -24,7 +26,14 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.delivery import Failure
 from bot.media import MAX_BYTES, MediaStore
@@ -32,6 +41,9 @@ from handlers.engine import Engine
 from handlers.types import Choice, Incoming, Location, Photo, Reply
 
 log = logging.getLogger(__name__)
+
+# Opt in now to what PTB 23 will do anyway: time periods as timedelta (no deprecation warnings).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ("message", "callback_query")
@@ -86,8 +98,8 @@ class TelegramChannel:
     def classify(self, exc: Exception) -> Failure:
         if isinstance(exc, RetryAfter):
             wait = exc.retry_after
-            seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
-            return Failure("retry", "429 Too Many Requests", float(seconds))
+            seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+            return Failure("retry", "429 Too Many Requests", seconds)
         if isinstance(exc, Forbidden | BadRequest | InvalidToken):
             return Failure("permanent", f"{type(exc).__name__}: {exc.message}")
         if isinstance(exc, TelegramError):  # NetworkError, TimedOut, 5xx, Conflict

@@ -67,6 +67,8 @@ def load_municipality(path: str | Path | None = None) -> Municipality:
         raw = tomllib.loads(text)
     except FileNotFoundError as exc:
         raise ConfigError(f"municipality config not found: {path}") from exc
+    except OSError as exc:
+        raise ConfigError(f"municipality config {path} cannot be read: {exc.strerror}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"municipality config {path} is not valid TOML: {exc}") from exc
     return _parse(raw)
@@ -111,8 +113,9 @@ def _check(muni: Municipality) -> None:
     if not muni.categories:
         raise ConfigError("municipality config lists no categories")
     codes = [c.code for c in muni.categories]
-    if len(set(codes)) != len(codes):
-        raise ConfigError("municipality config repeats a category code")
+    repeated = sorted({code for code in codes if codes.count(code) > 1})
+    if repeated:
+        raise ConfigError(f"municipality config repeats category code {', '.join(repeated)}")
     for c in muni.categories:
         if c.division not in muni.divisions:
             raise ConfigError(f"category {c.code!r} routes to unknown division {c.division!r}")

@@ -90,7 +90,9 @@ class TelegramEmulator:
     # -- lifecycle ----------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on ``host:port`` (0 picks a free port); return the base URL."""
-        self._runner = web.AppRunner(self.app, access_log=None)
+        # Cancel a handler whose client went away (a bot stopped during a long poll).
+        self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True,
+                                     shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()

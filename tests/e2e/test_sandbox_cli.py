@@ -1,0 +1,52 @@
+"""``python -m bot`` as a new user runs it: no tokens, so the sandbox starts, prints the chat
+page's address, and the bot answers there; SIGTERM stops it cleanly."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_python_m_bot_without_tokens_serves_the_sandbox(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "LINE_"))}
+    env.update(PORT=str(free_port()), SANDBOX_PORT=str(free_port()), LOG_LEVEL="INFO")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()
+        assert line.startswith("rongrian sandbox: chat with the bot at http://127.0.0.1:")
+        page = line.rsplit(" ", 1)[1].strip()
+        async with aiohttp.ClientSession() as http:
+            async with http.get(page) as resp:
+                assert resp.status == 200
+                assert "rongrian sandbox" in await resp.text()
+            async with http.post(f"{page}sandbox/telegram/chats/77/send",
+                                 json={"text": "/start", "language_code": "th"}) as resp:
+                assert (await resp.json())["delivered"] is True
+            for _ in range(100):
+                async with http.get(f"{page}sandbox/telegram/chats/77/messages") as resp:
+                    bot = [m for m in (await resp.json())["messages"] if m["from"] == "bot"]
+                if bot:
+                    break
+                await asyncio.sleep(0.05)
+        assert bot[0]["text"].startswith("สวัสดีค่ะ ยินดีต้อนรับ")
+        assert (tmp_path / "data" / "rongrian.db").is_file()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(proc.wait(), 15)
+    stderr = (await proc.stderr.read()).decode()
+    assert code == 0, stderr
+    assert "Traceback" not in stderr
+    assert "77" not in stderr.replace(env["PORT"], "").replace(env["SANDBOX_PORT"], "")

@@ -1,0 +1,142 @@
+"""The SQLite file: pragmas, migrations, transactions, and the small table modules."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from storage import cases, outbox, updates
+from storage.db import Database, DatabaseError
+
+AT = "2026-11-30T10:00:00+07:00"
+
+
+async def scalar(db: Database, sql: str) -> object:
+    (row,) = await db.fetchall(sql)
+    return row[0]
+
+
+async def test_fresh_file_is_created_and_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "dir" / "rongrian.db"  # missing parents are created too
+    db = await Database.open(path)
+    try:
+        assert path.is_file()
+        assert await scalar(db, "PRAGMA user_version") == 1
+        assert await scalar(db, "PRAGMA journal_mode") == "wal"
+        assert await scalar(db, "PRAGMA foreign_keys") == 1
+        tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master "
+                                                  "WHERE type = 'table'")}
+        assert {"processed_updates", "conversations", "case_counters", "cases",
+                "case_photos", "case_events", "outbox"} <= tables
+    finally:
+        await db.close()
+
+
+async def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path: Path) -> None:
+    # Re-running 0001 would fail on CREATE TABLE of a table that exists: opening succeeds,
+    # the version stays 1 and the row written before is still there.
+    path = tmp_path / "rongrian.db"
+    db = await Database.open(path)
+    async with db.transaction() as tx:
+        await updates.claim(tx, "telegram", "42", AT)
+    await db.close()
+
+    db = await Database.open(path)
+    try:
+        assert await scalar(db, "PRAGMA user_version") == 1
+        assert await scalar(db, "SELECT COUNT(*) FROM processed_updates") == 1
+        assert await scalar(db, "PRAGMA foreign_keys") == 1  # per connection, set again
+    finally:
+        await db.close()
+
+
+async def test_transaction_rolls_back_when_body_raises(db: Database) -> None:
+    with pytest.raises(RuntimeError, match="boom"):
+        async with db.transaction() as tx:
+            await updates.claim(tx, "telegram", "1", AT)
+            await cases.next_sequence(tx, 2569)
+            raise RuntimeError("boom")
+    assert await scalar(db, "SELECT COUNT(*) FROM processed_updates") == 0
+    assert await scalar(db, "SELECT COUNT(*) FROM case_counters") == 0
+    # The lock was released and the connection is usable: the same key claims fine now.
+    async with db.transaction() as tx:
+        assert await updates.claim(tx, "telegram", "1", AT) is True
+
+
+async def test_claim_once_per_platform(db: Database) -> None:
+    async with db.transaction() as tx:
+        assert await updates.claim(tx, "telegram", "1001", AT) is True
+        assert await updates.claim(tx, "telegram", "1001", AT) is False
+        assert await updates.claim(tx, "line", "1001", AT) is True
+    async with db.transaction() as tx:  # and still False in a later transaction
+        assert await updates.claim(tx, "telegram", "1001", AT) is False
+
+
+async def test_next_sequence_counts_per_year(db: Database) -> None:
+    async with db.transaction() as tx:
+        got = [await cases.next_sequence(tx, 2569) for _ in range(3)]
+        got.append(await cases.next_sequence(tx, 2570))
+        got.append(await cases.next_sequence(tx, 2569))
+    assert got == [1, 2, 3, 1, 4]
+
+
+async def queue(db: Database, platform: str, chat_id: str, *payloads: str) -> None:
+    async with db.transaction() as tx:
+        await outbox.enqueue(tx, platform, chat_id, payloads, AT)
+
+
+async def test_outbox_heads_one_per_chat_in_id_order(db: Database) -> None:
+    await queue(db, "telegram", "A", "a1")       # id 1
+    await queue(db, "telegram", "B", "b1")       # id 2
+    await queue(db, "telegram", "A", "a2", "a3")  # ids 3, 4
+    await queue(db, "line", "A", "line-a1")      # id 5: another platform
+
+    heads = await outbox.heads(db, "telegram", limit=10)
+    assert [(h.id, h.chat_id, h.payload) for h in heads] == [(1, "A", "a1"), (2, "B", "b1")]
+    assert [h.id for h in await outbox.heads(db, "telegram", limit=1)] == [1]
+    assert [h.payload for h in await outbox.heads(db, "line", limit=10)] == ["line-a1"]
+
+    await outbox.mark_sent(db, 1, AT)
+    heads = await outbox.heads(db, "telegram", limit=10)
+    assert [(h.id, h.payload) for h in heads] == [(2, "b1"), (3, "a2")]
+
+    await outbox.mark_sent(db, 2, AT)
+    assert [h.payload for h in await outbox.heads(db, "telegram", limit=10)] == ["a2"]
+
+
+async def test_mark_retry_keeps_the_row_pending(db: Database) -> None:
+    await queue(db, "telegram", "A", "a1")
+    await outbox.mark_retry(db, 1, not_before=1_800_000_000.5, error="429 Too Many Requests")
+    (head,) = await outbox.heads(db, "telegram", limit=10)
+    assert (head.id, head.attempts, head.not_before) == (1, 1, 1_800_000_000.5)
+    (row,) = await db.fetchall("SELECT status, last_error FROM outbox WHERE id = 1")
+    assert tuple(row) == ("pending", "429 Too Many Requests")
+
+
+async def test_mark_failed_moves_on_and_is_listed(db: Database) -> None:
+    await queue(db, "telegram", "A", "a1", "a2")
+    await queue(db, "telegram", "B", "b1")
+    await outbox.mark_retry(db, 1, not_before=0, error="timeout")
+    await outbox.mark_failed(db, 1, "403 Forbidden: bot was blocked by the user")
+    await outbox.mark_failed(db, 3, "400 Bad Request: chat not found")
+
+    assert [h.payload for h in await outbox.heads(db, "telegram", limit=10)] == ["a2"]
+    assert await outbox.failed(db) == [  # newest first
+        {"id": 3, "platform": "telegram", "attempts": 1,
+         "last_error": "400 Bad Request: chat not found", "created_at": AT},
+        {"id": 1, "platform": "telegram", "attempts": 2,
+         "last_error": "403 Forbidden: bot was blocked by the user", "created_at": AT},
+    ]
+
+
+async def test_corrupted_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "rongrian.db"
+    garbage = b"this is not a database" * 100
+    path.write_bytes(garbage)
+    with pytest.raises(DatabaseError) as info:
+        await Database.open(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert str(path) in message
+    assert path.read_bytes() == garbage
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rongrian.db"]  # no -wal/-shm left
