@@ -14,6 +14,8 @@ import secrets
 import signal
 import sys
 
+from telegram.error import TelegramError
+
 from bot.delivery import Pacing
 from bot.sandbox.telegram_api import TelegramEmulator
 from bot.service import Service
@@ -87,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
                 asyncio.run(serve(settings))
     except (ConfigError, DatabaseError, OSError) as exc:
         print(f"rongrian: cannot start: {exc}", file=sys.stderr)
+        return 2
+    except TelegramError as exc:  # bad token, or the Bot API unreachable at start
+        print(f"rongrian: cannot start: Telegram answered: {exc}", file=sys.stderr)
         return 2
     return 0
 
