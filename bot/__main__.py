@@ -1,7 +1,7 @@
 """``python -m bot``: run the service (in the sandbox when no platform token is set).
 
     python -m bot            serve (sandbox mode without TELEGRAM_BOT_TOKEN)
-    python -m bot outbox     list replies that could not be delivered
+    python -m bot outbox     list replies that failed, or are held back by an error
 """
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import sys
 
 from telegram.error import TelegramError
 
-from bot.delivery import Pacing
 from bot.sandbox.telegram_api import TelegramEmulator
 from bot.service import Service
 from bot.settings import Settings, SettingsError
@@ -36,7 +35,7 @@ async def serve(settings: Settings) -> None:
             settings, telegram_bot_token=SANDBOX_TOKEN,
             telegram_api_base_url=emulator.api_base_url,
             telegram_webhook_secret=secrets.token_urlsafe(32), telegram_mode="webhook")
-    service = Service(settings, webhook_url=webhook_url, pacing=Pacing())
+    service = Service(settings, webhook_url=webhook_url)
     await service.start()
     if emulator is not None:
         await service.bot.set_webhook(f"{service.url}/webhook/telegram",
@@ -54,18 +53,18 @@ async def serve(settings: Settings) -> None:
         await emulator.stop()
 
 
-async def list_failed(settings: Settings) -> None:
+async def list_troubles(settings: Settings) -> None:
     from storage import outbox
 
     db = await Database.open(settings.database_path)
     try:
-        rows = await outbox.failed(db)
+        rows = await outbox.troubles(db)
     finally:
         await db.close()
     if not rows:
-        print("no failed deliveries")
+        print("no failed or held deliveries")
     for row in rows:
-        print(f"#{row['id']} {row['platform']} attempts={row['attempts']} "
+        print(f"#{row['id']} {row['platform']} {row['status']} attempts={row['attempts']} "
               f"queued={row['created_at']} error={row['last_error']}")
 
 
@@ -83,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request URL at INFO
     try:
         if args.command == "outbox":
-            asyncio.run(list_failed(settings))
+            asyncio.run(list_troubles(settings))
         else:
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(serve(settings))

@@ -29,17 +29,29 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Failure:
     """How a send failed: ``retry`` later (after ``retry_after`` if the platform said so),
-    or ``permanent`` (the platform will never accept it)."""
+    ``throttled`` (over a rate or quota: retried without limit, since waiting cures it), or
+    ``permanent`` (the platform will never accept it)."""
 
-    kind: Literal["retry", "permanent"]
+    kind: Literal["retry", "throttled", "permanent"]
     reason: str
     retry_after: float | None = None
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """How a batch may travel: answering a reply token while it is valid, else pushed under
+    a retry key that stays the same for every attempt of the same batch."""
+
+    reply_token: str | None
+    reply_expires: float | None
+    retry_key: str
+
+
 class Sender(Protocol):
     platform: str
+    max_batch: int  # messages one platform call can carry
 
-    async def send(self, chat_id: str, reply: Reply) -> None: ...
+    async def send(self, chat_id: str, replies: list[Reply], delivery: Delivery) -> None: ...
 
     def classify(self, exc: Exception) -> Failure: ...
 
@@ -51,20 +63,32 @@ class Pacing:
     max_attempts: int = 12
     backoff_base: float = 1.0
     backoff_cap: float = 300.0
+    throttle_wait: float = 60.0
     concurrency: int = 16
 
 
+TELEGRAM_PACING = Pacing()  # 1 message/s per chat, 30/s overall (Bot API FAQ)
+LINE_PACING = Pacing(per_chat_interval=0.0, per_second=100, throttle_wait=600.0)
+
+
 class DeliveryWorker:
-    def __init__(self, db: Database, senders: list[Sender], pacing: Pacing = Pacing()) -> None:
+    def __init__(self, db: Database, senders: list[Sender],
+                 pacing: dict[str, Pacing] | None = None) -> None:
         self.db = db
-        self.senders = {s.platform: s for s in senders}
-        self.pacing = pacing
+        self.senders: dict[str, Sender] = {}
+        self.pacing: dict[str, Pacing] = {}
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._chat_last: dict[tuple[str, str], float] = {}
         self._recent: dict[str, collections.deque[float]] = collections.defaultdict(
             collections.deque)
+        for sender in senders:
+            self.add(sender, (pacing or {}).get(sender.platform, Pacing()))
+
+    def add(self, sender: Sender, pacing: Pacing) -> None:
+        self.senders[sender.platform] = sender
+        self.pacing[sender.platform] = pacing
 
     def wake(self) -> None:
         """New replies were queued: look at the outbox now rather than at the next timer."""
@@ -95,6 +119,7 @@ class DeliveryWorker:
         """Start every send that is due and allowed; return seconds until the next may be."""
         next_in = 1.0
         for platform, sender in self.senders.items():
+            pacing = self.pacing[platform]
             heads = await outbox.heads(self.db, platform, limit=500)
             now_wall, now = time.time(), time.monotonic()
             recent = self._recent[platform]
@@ -106,20 +131,20 @@ class DeliveryWorker:
                     next_in = min(next_in, item.not_before - now_wall)
                     continue
                 last = self._chat_last.get(key)
-                if last is not None and now - last < self.pacing.per_chat_interval:
-                    next_in = min(next_in, self.pacing.per_chat_interval - (now - last))
+                if last is not None and now - last < pacing.per_chat_interval:
+                    next_in = min(next_in, pacing.per_chat_interval - (now - last))
                     continue
                 while recent and now - recent[0] >= 1.0:
                     recent.popleft()
-                if len(recent) >= self.pacing.per_second:
+                if len(recent) >= pacing.per_second:
                     next_in = min(next_in, 1.0 - (now - recent[0]))
                     break
-                if len(self._in_flight) >= self.pacing.concurrency:
+                if len(self._in_flight) >= pacing.concurrency:
                     next_in = min(next_in, 0.01)
                     break
                 recent.append(now)
                 self._chat_last[key] = now
-                task = asyncio.create_task(self._send(sender, item))
+                task = asyncio.create_task(self._send(sender, pacing, item))
                 self._in_flight[key] = task
                 task.add_done_callback(lambda _t, key=key: self._done(key))
         return max(next_in, 0.001)
@@ -128,32 +153,39 @@ class DeliveryWorker:
         self._in_flight.pop(key, None)
         self._wake.set()
 
-    async def _send(self, sender: Sender, item: OutboxItem) -> None:
+    async def _send(self, sender: Sender, pacing: Pacing, head: OutboxItem) -> None:
+        items = await outbox.batch_from(self.db, head, sender.max_batch)
+        ids = [i.id for i in items]
         stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         try:
-            reply = Reply.from_dict(json.loads(item.payload))
-            await sender.send(item.chat_id, reply)
+            replies = [Reply.from_dict(json.loads(i.payload)) for i in items]
+            await sender.send(head.chat_id, replies,
+                              Delivery(head.reply_token, head.reply_expires, head.retry_key))
         except asyncio.CancelledError:
             raise
         except (ValueError, KeyError, TypeError) as exc:
-            await self._fail(item, Failure("permanent", f"unreadable payload: {exc}"))
+            await self._fail(head, ids, pacing, Failure("permanent", f"unreadable payload: {exc}"))
         except Exception as exc:  # the SDK's error, classified by the channel
-            await self._fail(item, sender.classify(exc))
+            await self._fail(head, ids, pacing, sender.classify(exc))
         else:
-            await outbox.mark_sent(self.db, item.id, stamp)
+            await outbox.mark_sent(self.db, ids, stamp)
 
-    async def _fail(self, item: OutboxItem, failure: Failure) -> None:
-        attempts = item.attempts + 1
-        if failure.kind == "permanent" or attempts >= self.pacing.max_attempts:
+    async def _fail(self, head: OutboxItem, ids: list[int], pacing: Pacing,
+                    failure: Failure) -> None:
+        attempts = head.attempts + 1
+        if failure.kind == "permanent" or (failure.kind == "retry"
+                                           and attempts >= pacing.max_attempts):
             log.warning("outbox message %d failed for good after %d attempts: %s",
-                        item.id, attempts, failure.reason)
-            await outbox.mark_failed(self.db, item.id, failure.reason)
+                        head.id, attempts, failure.reason)
+            await outbox.mark_failed(self.db, ids, failure.reason)
             return
         if failure.retry_after is not None:
             wait = failure.retry_after
+        elif failure.kind == "throttled":
+            wait = pacing.throttle_wait
         else:
-            wait = min(self.pacing.backoff_cap, self.pacing.backoff_base * 2 ** (attempts - 1))
+            wait = min(pacing.backoff_cap, pacing.backoff_base * 2 ** (attempts - 1))
             wait *= random.uniform(0.8, 1.2)
-        log.info("outbox message %d: %s; retry %d in %.1fs", item.id, failure.reason,
-                 attempts, wait)
-        await outbox.mark_retry(self.db, item.id, time.time() + wait, failure.reason)
+        log.info("outbox message %d: %s; retry in %.1fs", head.id, failure.reason, wait)
+        await outbox.mark_retry(self.db, ids, time.time() + wait, failure.reason,
+                                count_attempt=failure.kind == "retry")

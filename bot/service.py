@@ -11,7 +11,7 @@ from aiohttp import web
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.delivery import DeliveryWorker, Pacing
+from bot.delivery import TELEGRAM_PACING, DeliveryWorker, Pacing
 from bot.media import MediaStore
 from bot.settings import Settings
 from bot.telegram import ALLOWED_UPDATES, TelegramChannel
@@ -38,7 +38,7 @@ def now_utc() -> dt.datetime:
 
 class Service:
     def __init__(self, settings: Settings, *, webhook_url: str | None = None,
-                 clock: Clock = now_utc, pacing: Pacing = Pacing()) -> None:
+                 clock: Clock = now_utc, pacing: Pacing = TELEGRAM_PACING) -> None:
         """``webhook_url`` is where Telegram should post updates (set with ``setWebhook``
         at start); None leaves the registration as the operator made it."""
         if settings.telegram_bot_token is None:
@@ -59,7 +59,7 @@ class Service:
         self.db = await Database.open(s.database_path)
         calendar = WorkCalendar(self.municipality.office_opens, self.municipality.office_closes,
                                 self.municipality.extra_days_off)
-        self.worker = DeliveryWorker(self.db, [], self.pacing)
+        self.worker = DeliveryWorker(self.db, [])
         self.engine = Engine(self.db, Services(self.municipality, calendar, self.clock),
                              on_queued=self.worker.wake)
         self.bot = Bot(
@@ -72,7 +72,7 @@ class Service:
         await self.bot.initialize()
         self.telegram = TelegramChannel(self.bot, self.engine, MediaStore(s.media_dir),
                                         s.telegram_webhook_secret)
-        self.worker.senders[self.telegram.platform] = self.telegram
+        self.worker.add(self.telegram, self.pacing)
 
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post("/webhook/telegram", self.telegram.webhook)

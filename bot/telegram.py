@@ -35,7 +35,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.delivery import Failure
+from bot.delivery import Delivery, Failure
 from bot.media import MAX_BYTES, MediaStore
 from handlers.engine import Engine
 from handlers.types import Choice, Incoming, Location, Photo, Reply
@@ -81,6 +81,7 @@ def render_markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | 
 
 class TelegramChannel:
     platform = "telegram"
+    max_batch = 1  # one Bot API call per message
 
     def __init__(self, bot: Bot, engine: Engine, media: MediaStore,
                  webhook_secret: str | None) -> None:
@@ -91,15 +92,16 @@ class TelegramChannel:
         self._background: set[asyncio.Task[object]] = set()
 
     # -- outbound ---------------------------------------------------------------------
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        await self.bot.send_message(chat_id=int(chat_id), text=reply.text,
-                                    reply_markup=render_markup(reply))
+    async def send(self, chat_id: str, replies: list[Reply], delivery: Delivery) -> None:
+        for reply in replies:
+            await self.bot.send_message(chat_id=int(chat_id), text=reply.text,
+                                        reply_markup=render_markup(reply))
 
     def classify(self, exc: Exception) -> Failure:
         if isinstance(exc, RetryAfter):
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
-            return Failure("retry", "429 Too Many Requests", seconds)
+            return Failure("throttled", "429 Too Many Requests", seconds)
         if isinstance(exc, Forbidden | BadRequest | InvalidToken):
             return Failure("permanent", f"{type(exc).__name__}: {exc.message}")
         if isinstance(exc, TelegramError):  # NetworkError, TimedOut, 5xx, Conflict

@@ -74,7 +74,9 @@ class Engine:
             turn.flush_note()
             await conversations.save(tx, conv, stamp)
             await outbox.enqueue(tx, incoming.platform, incoming.chat_id,
-                                 [_payload(r) for r in turn.replies], stamp)
+                                 [_payload(r) for r in turn.replies], stamp,
+                                 reply_token=incoming.reply_token,
+                                 reply_expires=incoming.reply_expires)
         if turn.case_reference:
             log.info("case %s filed via %s", turn.case_reference, incoming.platform)
         return Outcome(replies=turn.replies, case_reference=turn.case_reference)
@@ -86,7 +88,9 @@ class Engine:
             conv = await conversations.load(tx, incoming.platform, incoming.chat_id)
             lang = conv.lang if conv else initial_language(incoming.language)
             reply = Reply(t(lang, "error"))
-            await outbox.enqueue(tx, incoming.platform, incoming.chat_id, [_payload(reply)], stamp)
+            await outbox.enqueue(tx, incoming.platform, incoming.chat_id, [_payload(reply)], stamp,
+                                 reply_token=incoming.reply_token,
+                                 reply_expires=incoming.reply_expires)
         return Outcome(replies=[reply])
 
 

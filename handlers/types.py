@@ -1,6 +1,6 @@
 """The neutral currency between channels and flows: what came in, what goes out.
 
-A channel (``bot/telegram.py``, later LINE) turns a platform update into one :class:`Incoming`
+A channel (``bot/telegram.py``, ``bot/line.py``) turns a platform update into one :class:`Incoming`
 and renders each :class:`Reply` with its platform's widgets, falling back to plain text
 where the platform has no such widget.
 """
@@ -45,6 +45,8 @@ class Incoming:
     photo: Photo | None = None
     contact_phone: str | None = None
     other: str | None = None
+    reply_token: str | None = None
+    reply_expires: float | None = None  # epoch seconds after which the token is useless
 
     @property
     def command(self) -> str | None:
@@ -67,6 +69,16 @@ Request = Literal["location", "photo", "contact"]
 
 
 @dataclass(frozen=True)
+class Card:
+    """The same content as a reply's text, structured for platforms that can lay it out
+    (LINE's Flex): a title, label/value rows, and a closing line."""
+
+    title: str
+    rows: tuple[tuple[str, str], ...] = ()
+    footer: str | None = None
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message to a person.
 
@@ -80,18 +92,22 @@ class Reply:
     request: Request | None = None
     request_label: str | None = None
     columns: int = 1
+    card: Card | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Reply:
+        card = data.get("card")
         return cls(
             text=data["text"],
             choices=tuple(Choice(**c) for c in data.get("choices", ())),
             request=data.get("request"),
             request_label=data.get("request_label"),
             columns=data.get("columns", 1),
+            card=Card(card["title"], tuple(tuple(r) for r in card.get("rows", ())),
+                      card.get("footer")) if card else None,
         )
 
 

@@ -5,10 +5,15 @@ out in the order they were queued; a row leaves 'pending' only as 'sent' or 'fai
 """
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from storage.db import Database, Tx
+from storage.db import Database, Row, Tx
+
+
+_COLUMNS = ("id, platform, chat_id, payload, attempts, not_before, batch, reply_token, "
+            "reply_expires")
 
 
 @dataclass(frozen=True)
@@ -19,13 +24,30 @@ class OutboxItem:
     payload: str
     attempts: int
     not_before: float
+    batch: str
+    reply_token: str | None
+    reply_expires: float | None
+
+    @property
+    def retry_key(self) -> str:
+        """A UUID that is the same every time this row heads a send (LINE's X-Line-Retry-Key)."""
+        return str(uuid.uuid5(uuid.UUID(self.batch), str(self.id))) if self.batch else ""
 
 
-async def enqueue(tx: Tx, platform: str, chat_id: str, payloads: Iterable[str],
-                  created_at: str) -> int:
-    rows = [(platform, chat_id, p, created_at) for p in payloads]
+def _item(r: Row) -> OutboxItem:
+    return OutboxItem(r["id"], r["platform"], r["chat_id"], r["payload"], r["attempts"],
+                      r["not_before"], r["batch"], r["reply_token"], r["reply_expires"])
+
+
+async def enqueue(tx: Tx, platform: str, chat_id: str, payloads: Iterable[str], created_at: str,
+                  *, reply_token: str | None = None, reply_expires: float | None = None) -> int:
+    """Queue the replies of one step as one batch (answering ``reply_token`` if given)."""
+    batch = str(uuid.uuid4())
+    rows = [(platform, chat_id, p, created_at, batch, reply_token, reply_expires)
+            for p in payloads]
     await tx.executemany(
-        "INSERT INTO outbox (platform, chat_id, payload, created_at) VALUES (?, ?, ?, ?)", rows
+        "INSERT INTO outbox (platform, chat_id, payload, created_at, batch, reply_token, "
+        "reply_expires) VALUES (?, ?, ?, ?, ?, ?, ?)", rows
     )
     return len(rows)
 
@@ -33,43 +55,73 @@ async def enqueue(tx: Tx, platform: str, chat_id: str, payloads: Iterable[str],
 async def heads(db: Database, platform: str, limit: int) -> list[OutboxItem]:
     """The oldest pending row of each chat on ``platform``, oldest chats first."""
     rows = await db.fetchall(
-        "SELECT o.id, o.platform, o.chat_id, o.payload, o.attempts, o.not_before FROM outbox o "
+        f"SELECT {', '.join('o.' + c for c in _COLUMNS.split(', '))} FROM outbox o "
         "JOIN (SELECT MIN(id) AS id FROM outbox WHERE status = 'pending' AND platform = ? "
         "      GROUP BY chat_id) h ON h.id = o.id ORDER BY o.id LIMIT ?",
         (platform, limit),
     )
-    return [OutboxItem(r["id"], r["platform"], r["chat_id"], r["payload"], r["attempts"],
-                       r["not_before"]) for r in rows]
+    return [_item(r) for r in rows]
 
 
-async def mark_sent(db: Database, item_id: int, sent_at: str) -> None:
-    async with db.transaction() as tx:
-        await tx.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 "
-            "WHERE id = ?", (sent_at, item_id),
-        )
+async def batch_from(db: Database, head: OutboxItem, limit: int) -> list[OutboxItem]:
+    """``head`` and the pending rows of its batch after it, at most ``limit`` in all.
 
-
-async def mark_retry(db: Database, item_id: int, not_before: float, error: str) -> None:
-    async with db.transaction() as tx:
-        await tx.execute(
-            "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? "
-            "WHERE id = ?", (not_before, error, item_id),
-        )
-
-
-async def mark_failed(db: Database, item_id: int, error: str) -> None:
-    async with db.transaction() as tx:
-        await tx.execute(
-            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? "
-            "WHERE id = ?", (error, item_id),
-        )
-
-
-async def failed(db: Database, limit: int = 100) -> list[dict[str, object]]:
-    """Rows that will not be retried, newest first, for the operator to see."""
+    The same head always yields the same rows: a batch's rows are written in one commit and
+    leave 'pending' together, so a retried send carries exactly what the first one did.
+    """
+    if limit <= 1 or not head.batch:
+        return [head]
     rows = await db.fetchall(
-        "SELECT id, platform, attempts, last_error, created_at FROM outbox "
-        "WHERE status = 'failed' ORDER BY id DESC LIMIT ?", (limit,),
+        f"SELECT {_COLUMNS} FROM outbox WHERE status = 'pending' AND batch = ? AND id >= ? "
+        "ORDER BY id LIMIT ?", (head.batch, head.id, limit),
+    )
+    return [_item(r) for r in rows]
+
+
+def _marks(ids: list[int]) -> str:
+    return ", ".join("?" * len(ids))
+
+
+async def mark_sent(db: Database, ids: list[int], sent_at: str) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            f"UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 "
+            f"WHERE id IN ({_marks(ids)})", (sent_at, *ids),
+        )
+
+
+async def mark_retry(db: Database, ids: list[int], not_before: float, error: str,
+                     *, count_attempt: bool = True) -> None:
+    """Try again after ``not_before``; a throttled send (over quota) does not count an attempt."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            f"UPDATE outbox SET attempts = attempts + ?, not_before = ?, last_error = ? "
+            f"WHERE id IN ({_marks(ids)})", (int(count_attempt), not_before, error, *ids),
+        )
+
+
+async def mark_failed(db: Database, ids: list[int], error: str) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            f"UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? "
+            f"WHERE id IN ({_marks(ids)})", (error, *ids),
+        )
+
+
+async def drop_pending(tx: Tx, platform: str, chat_id: str, reason: str) -> int:
+    """Give up on everything still queued for a chat (the person left it); kept as 'failed'."""
+    return await tx.execute(
+        "UPDATE outbox SET status = 'failed', last_error = ? "
+        "WHERE platform = ? AND chat_id = ? AND status = 'pending'", (reason, platform, chat_id),
+    )
+
+
+async def troubles(db: Database, limit: int = 100) -> list[dict[str, object]]:
+    """For the operator: rows that failed for good, and pending rows held back by an error
+    (a platform down, a quota exhausted), newest first. No chat ids, no content."""
+    rows = await db.fetchall(
+        "SELECT id, platform, status, attempts, last_error, created_at, not_before FROM outbox "
+        "WHERE status = 'failed' OR (status = 'pending' AND last_error IS NOT NULL) "
+        "ORDER BY id DESC LIMIT ?", (limit,),
     )
     return [dict(r) for r in rows]

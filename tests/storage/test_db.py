@@ -8,6 +8,8 @@ import pytest
 from storage import cases, outbox, updates
 from storage.db import Database, DatabaseError
 
+LATEST = 2  # the number of the newest file in storage/migrations
+
 AT = "2026-11-30T10:00:00+07:00"
 
 
@@ -21,7 +23,7 @@ async def test_fresh_file_is_created_and_migrated(tmp_path: Path) -> None:
     db = await Database.open(path)
     try:
         assert path.is_file()
-        assert await scalar(db, "PRAGMA user_version") == 1
+        assert await scalar(db, "PRAGMA user_version") == LATEST
         assert await scalar(db, "PRAGMA journal_mode") == "wal"
         assert await scalar(db, "PRAGMA foreign_keys") == 1
         tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master "
@@ -43,7 +45,7 @@ async def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path: Path) -
 
     db = await Database.open(path)
     try:
-        assert await scalar(db, "PRAGMA user_version") == 1
+        assert await scalar(db, "PRAGMA user_version") == LATEST
         assert await scalar(db, "SELECT COUNT(*) FROM processed_updates") == 1
         assert await scalar(db, "PRAGMA foreign_keys") == 1  # per connection, set again
     finally:
@@ -96,17 +98,17 @@ async def test_outbox_heads_one_per_chat_in_id_order(db: Database) -> None:
     assert [h.id for h in await outbox.heads(db, "telegram", limit=1)] == [1]
     assert [h.payload for h in await outbox.heads(db, "line", limit=10)] == ["line-a1"]
 
-    await outbox.mark_sent(db, 1, AT)
+    await outbox.mark_sent(db, [1], AT)
     heads = await outbox.heads(db, "telegram", limit=10)
     assert [(h.id, h.payload) for h in heads] == [(2, "b1"), (3, "a2")]
 
-    await outbox.mark_sent(db, 2, AT)
+    await outbox.mark_sent(db, [2], AT)
     assert [h.payload for h in await outbox.heads(db, "telegram", limit=10)] == ["a2"]
 
 
 async def test_mark_retry_keeps_the_row_pending(db: Database) -> None:
     await queue(db, "telegram", "A", "a1")
-    await outbox.mark_retry(db, 1, not_before=1_800_000_000.5, error="429 Too Many Requests")
+    await outbox.mark_retry(db, [1], not_before=1_800_000_000.5, error="429 Too Many Requests")
     (head,) = await outbox.heads(db, "telegram", limit=10)
     assert (head.id, head.attempts, head.not_before) == (1, 1, 1_800_000_000.5)
     (row,) = await db.fetchall("SELECT status, last_error FROM outbox WHERE id = 1")
@@ -116,16 +118,21 @@ async def test_mark_retry_keeps_the_row_pending(db: Database) -> None:
 async def test_mark_failed_moves_on_and_is_listed(db: Database) -> None:
     await queue(db, "telegram", "A", "a1", "a2")
     await queue(db, "telegram", "B", "b1")
-    await outbox.mark_retry(db, 1, not_before=0, error="timeout")
-    await outbox.mark_failed(db, 1, "403 Forbidden: bot was blocked by the user")
-    await outbox.mark_failed(db, 3, "400 Bad Request: chat not found")
+    await queue(db, "line", "C", "c1")
+    await outbox.mark_retry(db, [1], not_before=0, error="timeout")
+    await outbox.mark_failed(db, [1], "403 Forbidden: bot was blocked by the user")
+    await outbox.mark_failed(db, [3], "400 Bad Request: chat not found")
+    await outbox.mark_retry(db, [4], not_before=5.0, error="429 quota", count_attempt=False)
 
     assert [h.payload for h in await outbox.heads(db, "telegram", limit=10)] == ["a2"]
-    assert await outbox.failed(db) == [  # newest first
-        {"id": 3, "platform": "telegram", "attempts": 1,
-         "last_error": "400 Bad Request: chat not found", "created_at": AT},
-        {"id": 1, "platform": "telegram", "attempts": 2,
-         "last_error": "403 Forbidden: bot was blocked by the user", "created_at": AT},
+    assert await outbox.troubles(db) == [  # newest first; held-back pending rows too
+        {"id": 4, "platform": "line", "status": "pending", "attempts": 0,
+         "last_error": "429 quota", "created_at": AT, "not_before": 5.0},
+        {"id": 3, "platform": "telegram", "status": "failed", "attempts": 1,
+         "last_error": "400 Bad Request: chat not found", "created_at": AT, "not_before": 0.0},
+        {"id": 1, "platform": "telegram", "status": "failed", "attempts": 2,
+         "last_error": "403 Forbidden: bot was blocked by the user", "created_at": AT,
+         "not_before": 0.0},
     ]
 
 
@@ -140,3 +147,23 @@ async def test_corrupted_file_is_refused_and_left_alone(tmp_path: Path) -> None:
     assert str(path) in message
     assert path.read_bytes() == garbage
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rongrian.db"]  # no -wal/-shm left
+
+
+async def test_a_batch_is_the_same_rows_on_every_attempt(db: Database) -> None:
+    """A retried LINE push must carry exactly what the first attempt did, under the same key."""
+    async with db.transaction() as tx:
+        await outbox.enqueue(tx, "line", "U1", ["a", "b", "c"], AT, reply_token="rt",
+                             reply_expires=123.0)
+        await outbox.enqueue(tx, "line", "U1", ["d"], AT)
+    (head,) = await outbox.heads(db, "line", 10)
+    first = await outbox.batch_from(db, head, 5)
+    assert [i.payload for i in first] == ["a", "b", "c"]
+    assert {i.reply_token for i in first} == {"rt"}
+    await outbox.mark_retry(db, [i.id for i in first], 0, "500")
+    (again,) = await outbox.heads(db, "line", 10)
+    assert [i.id for i in await outbox.batch_from(db, again, 5)] == [i.id for i in first]
+    assert again.retry_key == head.retry_key and len(head.retry_key) == 36
+    assert [i.payload for i in await outbox.batch_from(db, again, 2)] == ["a", "b"]
+    await outbox.mark_sent(db, [i.id for i in first], AT)
+    (nxt,) = await outbox.heads(db, "line", 10)
+    assert nxt.payload == "d" and nxt.retry_key != head.retry_key
