@@ -105,14 +105,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "เบอร์โทรไม่ถูกต้องค่ะ กรุณาพิมพ์เบอร์ 9–10 หลัก เช่น 0812345678 หรือกด ข้าม",
         "That isn't a valid phone number. Type 9–10 digits, e.g. 0812345678, or tap Skip.",
     ),
-    "g.summary": (
-        "กรุณาตรวจสอบเรื่องที่จะแจ้งค่ะ\n\n"
-        "หมวด: {category}\nรายละเอียด: {description}\nสถานที่: {location}\n"
-        "รูปถ่าย: {photos}\nเบอร์ติดต่อ: {phone}\n\nถูกต้องไหมคะ",
-        "Please check your complaint.\n\n"
-        "Category: {category}\nDetails: {description}\nLocation: {location}\n"
-        "Photos: {photos}\nPhone: {phone}\n\nIs this correct?",
-    ),
+    "g.summary": ("กรุณาตรวจสอบเรื่องที่จะแจ้งค่ะ", "Please check your complaint."),
+    "g.summary.question": ("ถูกต้องไหมคะ", "Is this correct?"),
     "g.summary.none": ("ไม่ระบุ", "not given"),
     "g.summary.photos": ("{count} รูป", "{count}"),
     "g.summary.pin": ("ตำแหน่งที่ส่งมา ({lat:.5f}, {lon:.5f})", "shared pin ({lat:.5f}, {lon:.5f})"),
@@ -131,18 +125,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     "skip": ("ข้าม", "Skip"),
     "done": ("เสร็จแล้ว", "Done"),
     "g.ack": (
-        "✅ {name} ได้รับเรื่องของท่านแล้วค่ะ\n\n"
-        "เลขที่เรื่อง: {reference}\nหน่วยงานที่รับผิดชอบ: {division}\n"
-        "วันที่รับเรื่อง: {received}\nจะแจ้งผลภายใน {days} วันทำการ "
-        "ไม่เกิน{due}\n\nเก็บเลขที่เรื่องไว้เพื่อติดตามเรื่อง หรือแจ้งทางโทรศัพท์ {phone} ได้ค่ะ",
-        "✅ {name} has received your complaint.\n\n"
-        "Reference: {reference}\nResponsible: {division}\n"
-        "Received: {received}\nYou will have a result within {days} working days, "
-        "by {due}.\n\nKeep the reference to follow up here or by phone on {phone}.",
+        "✅ {name} ได้รับเรื่องของท่านแล้วค่ะ",
+        "✅ {name} has received your complaint.",
+    ),
+    "g.ack.reference": ("เลขที่เรื่อง", "Reference"),
+    "g.ack.division": ("หน่วยงานที่รับผิดชอบ", "Responsible"),
+    "g.ack.received": ("วันที่รับเรื่อง", "Received"),
+    "g.ack.due": ("กำหนดแจ้งผล", "Result due"),
+    "g.ack.due_value": (
+        "ภายใน {days} วันทำการ ไม่เกิน{due}",
+        "within {days} working days, by {due}",
+    ),
+    "g.ack.keep": (
+        "เก็บเลขที่เรื่องไว้เพื่อติดตามเรื่อง หรือแจ้งทางโทรศัพท์ {phone} ได้ค่ะ",
+        "Keep the reference to follow up here or by phone on {phone}.",
     ),
     "g.ack.after_hours": (
-        "\n\nขณะนี้อยู่นอกเวลาราชการ เจ้าหน้าที่จะรับเรื่อง{opening} เวลา {time} น. ค่ะ",
-        "\n\nThe office is closed now; staff will pick this up on {opening} at {time}.",
+        "\nขณะนี้อยู่นอกเวลาราชการ เจ้าหน้าที่จะรับเรื่อง{opening} เวลา {time} น. ค่ะ",
+        "\nThe office is closed now; staff will pick this up on {opening} at {time}.",
     ),
     # Status check
     "s.none": (

@@ -13,7 +13,7 @@ from typing import Any
 
 from handlers.municipality import Municipality
 from handlers.texts import t
-from handlers.types import Choice, Incoming, Reply, Request
+from handlers.types import Card, Choice, Incoming, Reply, Request
 from handlers.workdays import WorkCalendar
 from storage.conversations import ConversationRow
 from storage.db import Tx
@@ -93,7 +93,7 @@ class Turn:
         self._note = f"{self._note}\n{text}" if self._note else text
 
     def say(self, text: str, choices: Sequence[Choice] = (), *, request: Request | None = None,
-            request_label: str | None = None, columns: int = 1) -> None:
+            request_label: str | None = None, columns: int = 1, card: Card | None = None) -> None:
         """Queue one message; its buttons become the choices this chat may answer with.
 
         A pending note is merged in front of it, unless the chat still shows an input widget
@@ -102,15 +102,19 @@ class Turn:
         """
         if self._note is not None:
             widget_open = self.data.get("_widget") is not None
-            if widget_open and request is None:
+            if (widget_open and request is None) or card is not None:
                 self.replies.append(Reply(self._note))
                 self.data["_widget"] = None
             else:
                 text = f"{self._note}\n\n{text}"
             self._note = None
-        self.replies.append(Reply(text, tuple(choices), request, request_label, columns))
+        self.replies.append(Reply(text, tuple(choices), request, request_label, columns, card))
         self.data["_offered"] = {c.value: c.label for c in choices}
         self.data["_widget"] = request
+
+    def say_card(self, card: Card, choices: Sequence[Choice] = ()) -> None:
+        """Queue a structured message; its plain text is derived from it, never written twice."""
+        self.say(card.as_text(), choices, card=card)
 
     def flush_note(self) -> None:
         """Send a pending note on its own (when no prompt follows)."""

@@ -77,6 +77,13 @@ class Card:
     rows: tuple[tuple[str, str], ...] = ()
     footer: str | None = None
 
+    def as_text(self) -> str:
+        """The card as plain text: what Telegram shows, and LINE's ``altText``."""
+        parts = [self.title, "\n".join(f"{label}: {value}" for label, value in self.rows)]
+        if self.footer:
+            parts.append(self.footer)
+        return "\n\n".join(p for p in parts if p)
+
 
 @dataclass(frozen=True)
 class Reply:

@@ -11,7 +11,7 @@ from typing import Any
 from handlers.cases import Draft, file_grievance
 from handlers.flows.common import MENU, describe_location, menu_choices
 from handlers.turn import Turn, step
-from handlers.types import Choice
+from handlers.types import Card, Choice
 from handlers.workdays import format_date
 
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000
@@ -186,17 +186,17 @@ async def prompt_summary(turn: Turn) -> None:
     category = turn.muni.category(d["category"])
     location = d.get("location") or {}
     photos = len(d.get("photos", []))
-    turn.say(
-        turn.t("g.summary",
-               category=category.name(turn.lang) if category else d["category"],
-               description=d["description"],
-               location=describe_location(turn, location.get("text"), location.get("lat"),
-                                          location.get("lon")),
-               photos=turn.t("g.summary.photos", count=photos) if photos
-               else turn.t("g.summary.none"),
-               phone=d.get("phone") or turn.t("g.summary.none")),
-        [turn.choice("confirm", "g.confirm"), turn.choice("edit", "g.edit"), cancel_choice(turn)],
-    )
+    none = turn.t("g.summary.none")
+    card = Card(turn.t("g.summary"), (
+        (turn.t("g.field.category"), category.name(turn.lang) if category else d["category"]),
+        (turn.t("g.field.description"), d["description"]),
+        (turn.t("g.field.location"),
+         describe_location(turn, location.get("text"), location.get("lat"), location.get("lon"))),
+        (turn.t("g.field.photos"), turn.t("g.summary.photos", count=photos) if photos else none),
+        (turn.t("g.field.phone"), d.get("phone") or none),
+    ), turn.t("g.summary.question"))
+    turn.say_card(card, [turn.choice("confirm", "g.confirm"), turn.choice("edit", "g.edit"),
+                         cancel_choice(turn)])
 
 
 @step(SUMMARY, prompt=prompt_summary)
@@ -249,16 +249,20 @@ async def confirm(turn: Turn) -> None:
         received_on=received_on, due_on=due_on,
     )
     turn.case_reference = filed.reference
-    text = turn.t("g.ack", name=muni.name(turn.lang), reference=filed.reference,
-                  division=muni.divisions[category.division](turn.lang),
-                  received=format_date(received_on, turn.lang),
-                  days=muni.result_working_days,
-                  due=format_date(due_on, turn.lang, weekday=True), phone=muni.phone)
+    due = turn.t("g.ack.due_value", days=muni.result_working_days,
+                 due=format_date(due_on, turn.lang, weekday=True))
+    footer = turn.t("g.ack.keep", phone=muni.phone)
     if not calendar.in_office_hours(turn.now):
         opening = calendar.next_opening(turn.now)
-        text += turn.t("g.ack.after_hours",
-                       opening=format_date(opening.date(), turn.lang, weekday=True),
-                       time=opening.strftime("%H:%M"))
+        footer += turn.t("g.ack.after_hours",
+                         opening=format_date(opening.date(), turn.lang, weekday=True),
+                         time=opening.strftime("%H:%M"))
+    card = Card(turn.t("g.ack", name=muni.name(turn.lang)), (
+        (turn.t("g.ack.reference"), filed.reference),
+        (turn.t("g.ack.division"), muni.divisions[category.division](turn.lang)),
+        (turn.t("g.ack.received"), format_date(received_on, turn.lang)),
+        (turn.t("g.ack.due"), due),
+    ), footer)
     turn.reset()
     turn.conv.step = MENU
-    turn.say(text, menu_choices(turn))
+    turn.say_card(card, menu_choices(turn))

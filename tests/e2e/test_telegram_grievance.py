@@ -59,7 +59,7 @@ async def test_citizen_files_a_grievance_and_sees_exactly_these_messages(
         "✅ เทศบาลตำบลกระสัง ได้รับเรื่องของท่านแล้วค่ะ\n\n"
         "เลขที่เรื่อง: KS-2570-00001\nหน่วยงานที่รับผิดชอบ: กองช่าง\n"
         "วันที่รับเรื่อง: 9 เมษายน 2570\n"
-        "จะแจ้งผลภายใน 15 วันทำการ ไม่เกินวันศุกร์ที่ 7 พฤษภาคม 2570\n\n"
+        "กำหนดแจ้งผล: ภายใน 15 วันทำการ ไม่เกินวันศุกร์ที่ 7 พฤษภาคม 2570\n\n"
         "เก็บเลขที่เรื่องไว้เพื่อติดตามเรื่อง หรือแจ้งทางโทรศัพท์ 044-691508 ได้ค่ะ"]
 
     db = service.settings.database_path
@@ -100,9 +100,9 @@ async def test_after_hours_the_acknowledgement_says_when_the_office_picks_it_up(
     assert ack == (
         "✅ Kra Sang Subdistrict Municipality has received your complaint.\n\n"
         "Reference: KS-2569-00001\nResponsible: Public Works Division\n"
-        "Received: 8 December 2026\nYou will have a result within 15 working days, "
-        "by Wednesday 30 December 2026.\n\n"
-        "Keep the reference to follow up here or by phone on 044-691508.\n\n"
+        "Received: 8 December 2026\n"
+        "Result due: within 15 working days, by Wednesday 30 December 2026\n\n"
+        "Keep the reference to follow up here or by phone on 044-691508.\n"
         "The office is closed now; staff will pick this up on Tuesday 8 December 2026 at 08:30.")
 
 

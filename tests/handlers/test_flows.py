@@ -161,12 +161,14 @@ async def test_edit_a_field_from_the_summary_and_come_back(engine: Engine, db: D
     await citizen.press("edit")
     (reply,) = await citizen.press("field:description")
     assert reply.text.startswith("กรุณาเล่ารายละเอียด")
-    (reply,) = await citizen.text("ไฟถนนดับทั้งซอย มืดมากตอนกลางคืน")
-    assert reply.text.startswith("แก้ไขแล้วค่ะ\n\nกรุณาตรวจสอบเรื่องที่จะแจ้งค่ะ")
+    saved, reply = await citizen.text("ไฟถนนดับทั้งซอย มืดมากตอนกลางคืน")
+    assert saved.text == "แก้ไขแล้วค่ะ"
+    assert reply.text.startswith("กรุณาตรวจสอบเรื่องที่จะแจ้งค่ะ")
+    assert reply.card is not None and reply.card.as_text() == reply.text
     assert "รายละเอียด: ไฟถนนดับทั้งซอย มืดมากตอนกลางคืน" in reply.text
     await citizen.press("edit")
     await citizen.press("field:category")
-    (reply,) = await citizen.press("cat:light")
+    _, reply = await citizen.press("cat:light")
     assert "หมวด: ไฟฟ้าส่องสว่างดับ" in reply.text
     await citizen.press("confirm")
     (row,) = await db.fetchall("SELECT category, division, description FROM cases")
