@@ -8,39 +8,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import logging
-import secrets
 import signal
 import sys
 
 from telegram.error import TelegramError
 
-from bot.sandbox.telegram_api import TelegramEmulator
+from bot.sandbox.server import Sandbox
 from bot.service import Service
 from bot.settings import Settings, SettingsError
 from handlers.municipality import ConfigError
 from storage.db import Database, DatabaseError
 
-SANDBOX_TOKEN = "1000000001:SANDBOX-rongrian-local-token"
-
-
 async def serve(settings: Settings) -> None:
-    emulator: TelegramEmulator | None = None
-    webhook_url = settings.telegram_webhook_url
+    sandbox: Sandbox | None = None
     if settings.sandbox:
-        emulator = TelegramEmulator(SANDBOX_TOKEN)
-        await emulator.start(settings.host, settings.sandbox_port)
-        settings = dataclasses.replace(
-            settings, telegram_bot_token=SANDBOX_TOKEN,
-            telegram_api_base_url=emulator.api_base_url,
-            telegram_webhook_secret=secrets.token_urlsafe(32), telegram_mode="webhook")
-    service = Service(settings, webhook_url=webhook_url)
+        sandbox = Sandbox()
+        await sandbox.start(settings.host, settings.sandbox_port)
+        settings = sandbox.settings_for(settings)
+    service = Service(settings, webhook_url=settings.telegram_webhook_url)
     await service.start()
-    if emulator is not None:
-        await service.bot.set_webhook(f"{service.url}/webhook/telegram",
-                                      secret_token=settings.telegram_webhook_secret)
-        print(f"rongrian sandbox: chat with the bot at {emulator.url}/", flush=True)
+    if sandbox is not None:
+        assert service.telegram is not None
+        await service.telegram.bot.set_webhook(f"{service.url}/webhook/telegram",
+                                               secret_token=settings.telegram_webhook_secret)
+        sandbox.connect(service.url)
+        print(f"rongrian sandbox: chat with the bot at {sandbox.url}/ (Telegram) "
+              f"and {sandbox.url}/line (LINE)", flush=True)
     print(f"rongrian: serving on {service.url} (Ctrl+C to stop)", flush=True)
 
     stop = asyncio.Event()
@@ -49,8 +43,8 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     await service.stop()
-    if emulator is not None:
-        await emulator.stop()
+    if sandbox is not None:
+        await sandbox.stop()
 
 
 async def list_troubles(settings: Settings) -> None:

@@ -8,10 +8,17 @@ import datetime as dt
 import logging
 
 from aiohttp import web
+from linebot.v3.messaging import (
+    AsyncApiClient,
+    AsyncMessagingApi,
+    AsyncMessagingApiBlob,
+    Configuration,
+)
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.delivery import TELEGRAM_PACING, DeliveryWorker, Pacing
+from bot.delivery import LINE_PACING, TELEGRAM_PACING, DeliveryWorker, Pacing
+from bot.line import LineChannel
 from bot.media import MediaStore
 from bot.settings import Settings
 from bot.telegram import ALLOWED_UPDATES, TelegramChannel
@@ -23,7 +30,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 1024 * 1024  # a Telegram update is a few KB; anything near this is not one
+MAX_BODY = 1024 * 1024  # an update or a batch of events is a few KB; anything near this is not
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -38,19 +45,24 @@ def now_utc() -> dt.datetime:
 
 class Service:
     def __init__(self, settings: Settings, *, webhook_url: str | None = None,
-                 clock: Clock = now_utc, pacing: Pacing = TELEGRAM_PACING) -> None:
+                 clock: Clock = now_utc, pacing: Pacing = TELEGRAM_PACING,
+                 line_pacing: Pacing = LINE_PACING) -> None:
         """``webhook_url`` is where Telegram should post updates (set with ``setWebhook``
         at start); None leaves the registration as the operator made it."""
-        if settings.telegram_bot_token is None:
-            raise ValueError("the service needs a bot token (the sandbox provides one)")
+        if settings.telegram_bot_token is None and not settings.line_enabled:
+            raise ValueError("the service needs a platform (the sandbox provides both)")
         self.settings = settings
         self.webhook_url = webhook_url
         self.clock = clock
         self.pacing = pacing
+        self.line_pacing = line_pacing
         self.url = ""
+        self.telegram: TelegramChannel | None = None
+        self.line: LineChannel | None = None
         self._runner: web.AppRunner | None = None
         self._worker_task: asyncio.Task[None] | None = None
         self._poll_task: asyncio.Task[None] | None = None
+        self._line_client: AsyncApiClient | None = None
         self._stopped = False
 
     async def start(self) -> None:
@@ -62,21 +74,18 @@ class Service:
         self.worker = DeliveryWorker(self.db, [])
         self.engine = Engine(self.db, Services(self.municipality, calendar, self.clock),
                              on_queued=self.worker.wake)
-        self.bot = Bot(
-            s.telegram_bot_token,  # type: ignore[arg-type]
-            base_url=s.telegram_api_base_url,
-            base_file_url=file_base_url(s.telegram_api_base_url),
-            request=HTTPXRequest(connection_pool_size=self.pacing.concurrency + 2),
-            get_updates_request=HTTPXRequest(read_timeout=40),
-        )
-        await self.bot.initialize()
-        self.telegram = TelegramChannel(self.bot, self.engine, MediaStore(s.media_dir),
-                                        s.telegram_webhook_secret)
-        self.worker.add(self.telegram, self.pacing)
-
+        media = MediaStore(s.media_dir)
         app = web.Application(client_max_size=MAX_BODY)
-        app.router.add_post("/webhook/telegram", self.telegram.webhook)
         app.router.add_get("/healthz", self._health)
+        if s.telegram_bot_token is not None:
+            self.telegram = await self._telegram(media)
+            app.router.add_post("/webhook/telegram", self.telegram.webhook)
+            self.worker.add(self.telegram, self.pacing)
+        if s.line_enabled:
+            self.line = self._line(media)
+            app.router.add_post("/webhook/line", self.line.webhook)
+            self.worker.add(self.line, self.line_pacing)
+
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, s.host, s.port)
@@ -85,12 +94,37 @@ class Service:
         self.url = f"http://{s.host}:{port}"
 
         self._worker_task = asyncio.create_task(self.worker.run())
-        if s.telegram_mode == "polling":
-            self._poll_task = asyncio.create_task(self.telegram.poll())
-        elif self.webhook_url:
-            await self.bot.set_webhook(self.webhook_url, secret_token=s.telegram_webhook_secret,
-                                       allowed_updates=list(ALLOWED_UPDATES))
-        log.info("serving on %s (Telegram %s)", self.url, s.telegram_mode)
+        if self.telegram is not None:
+            if s.telegram_mode == "polling":
+                self._poll_task = asyncio.create_task(self.telegram.poll())
+            elif self.webhook_url:
+                await self.telegram.bot.set_webhook(
+                    self.webhook_url, secret_token=s.telegram_webhook_secret,
+                    allowed_updates=list(ALLOWED_UPDATES))
+        platforms = ", ".join(p for p, on in (("Telegram " + s.telegram_mode, self.telegram),
+                                              ("LINE", self.line)) if on)
+        log.info("serving on %s (%s)", self.url, platforms)
+
+    async def _telegram(self, media: MediaStore) -> TelegramChannel:
+        s = self.settings
+        bot = Bot(
+            s.telegram_bot_token,  # type: ignore[arg-type]
+            base_url=s.telegram_api_base_url,
+            base_file_url=file_base_url(s.telegram_api_base_url),
+            request=HTTPXRequest(connection_pool_size=self.pacing.concurrency + 2),
+            get_updates_request=HTTPXRequest(read_timeout=40),
+        )
+        await bot.initialize()
+        return TelegramChannel(bot, self.engine, media, s.telegram_webhook_secret)
+
+    def _line(self, media: MediaStore) -> LineChannel:
+        s = self.settings
+        # host=None lets the SDK use LINE's own hosts (api.line.me, api-data.line.me).
+        self._line_client = AsyncApiClient(Configuration(
+            host=s.line_api_host, access_token=s.line_channel_access_token))
+        return LineChannel(AsyncMessagingApi(self._line_client),
+                           AsyncMessagingApiBlob(self._line_client), self.engine, media,
+                           s.line_channel_secret)  # type: ignore[arg-type]
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
@@ -109,6 +143,9 @@ class Service:
         await self.worker.stop()
         if self._worker_task is not None:
             await self._worker_task
-        await self.telegram.close()
-        await self.bot.shutdown()
+        if self.telegram is not None:
+            await self.telegram.close()
+            await self.telegram.bot.shutdown()
+        if self._line_client is not None:
+            await self._line_client.close()
         await self.db.close()

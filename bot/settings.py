@@ -30,6 +30,9 @@ class Settings:
     telegram_api_base_url: str
     telegram_mode: Literal["webhook", "polling"]
     telegram_webhook_url: str | None
+    line_channel_secret: str | None
+    line_channel_access_token: str | None
+    line_api_host: str | None
     host: str
     port: int
     database_path: Path
@@ -39,9 +42,13 @@ class Settings:
     log_level: str
 
     @property
+    def line_enabled(self) -> bool:
+        return self.line_channel_secret is not None
+
+    @property
     def sandbox(self) -> bool:
-        """No platform token: serve the local emulations instead of the real platforms."""
-        return self.telegram_bot_token is None
+        """No platform configured: serve the local emulations instead of the real platforms."""
+        return self.telegram_bot_token is None and not self.line_enabled
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -77,6 +84,15 @@ class Settings:
         base_url = get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot")
         if not base_url.startswith(("http://", "https://")):
             raise SettingsError("TELEGRAM_API_BASE_URL must be an http(s) URL")
+        line_secret = get("LINE_CHANNEL_SECRET")
+        line_token = get("LINE_CHANNEL_ACCESS_TOKEN")
+        if (line_secret is None) != (line_token is None):
+            missing = "LINE_CHANNEL_ACCESS_TOKEN" if line_token is None else "LINE_CHANNEL_SECRET"
+            raise SettingsError(f"{missing} is required when the other LINE setting is set "
+                                "(both are on the channel's page in the LINE Developers console)")
+        line_host = get("LINE_API_HOST")
+        if line_host is not None and not line_host.startswith(("http://", "https://")):
+            raise SettingsError("LINE_API_HOST must be an http(s) URL")
         config = get("MUNICIPALITY_CONFIG")
         if config is not None and not Path(config).is_file():
             raise SettingsError(f"MUNICIPALITY_CONFIG points to {config}, which is not a file")
@@ -86,6 +102,9 @@ class Settings:
             telegram_api_base_url=base_url,
             telegram_mode=mode,  # type: ignore[arg-type]
             telegram_webhook_url=webhook_url,
+            line_channel_secret=line_secret,
+            line_channel_access_token=line_token,
+            line_api_host=line_host.rstrip("/") if line_host else None,
             host=get("HOST", "127.0.0.1"),  # type: ignore[arg-type]
             port=_port("PORT", get("PORT", "8080")),
             database_path=Path(get("DATABASE_PATH", "data/rongrian.db")),  # type: ignore[arg-type]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -29,10 +28,6 @@ ALWAYS_VALID = frozenset({"menu"})
 
 def initial_language(code: str | None) -> str:
     return "en" if code and code.lower().startswith("en") else "th"
-
-
-def _payload(reply: Reply) -> str:
-    return json.dumps(reply.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
 
 class Engine:
@@ -74,12 +69,24 @@ class Engine:
             turn.flush_note()
             await conversations.save(tx, conv, stamp)
             await outbox.enqueue(tx, incoming.platform, incoming.chat_id,
-                                 [_payload(r) for r in turn.replies], stamp,
+                                 [r.to_json() for r in turn.replies], stamp,
                                  reply_token=incoming.reply_token,
                                  reply_expires=incoming.reply_expires)
         if turn.case_reference:
             log.info("case %s filed via %s", turn.case_reference, incoming.platform)
         return Outcome(replies=turn.replies, case_reference=turn.case_reference)
+
+    async def unfollow(self, platform: str, chat_id: str, update_key: str) -> None:
+        """The person blocked or removed the bot: send nothing more, forget the draft."""
+        stamp = self.services.clock().astimezone(dt.UTC).isoformat(timespec="seconds")
+        async with self.db.transaction() as tx:
+            if not await updates.claim(tx, platform, update_key, stamp):
+                return
+            await outbox.drop_pending(tx, platform, chat_id, "the citizen left the chat")
+            conv = await conversations.load(tx, platform, chat_id)
+            if conv is not None:
+                conv.step, conv.data = MENU, {}
+                await conversations.save(tx, conv, stamp)
 
     async def _apologize(self, incoming: Incoming, stamp: str) -> Outcome:
         async with self.db.transaction() as tx:
@@ -88,7 +95,7 @@ class Engine:
             conv = await conversations.load(tx, incoming.platform, incoming.chat_id)
             lang = conv.lang if conv else initial_language(incoming.language)
             reply = Reply(t(lang, "error"))
-            await outbox.enqueue(tx, incoming.platform, incoming.chat_id, [_payload(reply)], stamp,
+            await outbox.enqueue(tx, incoming.platform, incoming.chat_id, [reply.to_json()], stamp,
                                  reply_token=incoming.reply_token,
                                  reply_expires=incoming.reply_expires)
         return Outcome(replies=[reply])
@@ -120,6 +127,15 @@ async def dispatch(turn: Turn) -> None:
         if value is not None:
             turn.incoming = incoming = dataclasses.replace(incoming, choice=value, text=None)
     if incoming.choice is not None:
+        if incoming.choice.startswith("more:"):
+            await turn.more(incoming.choice.removeprefix("more:"))
+            return
+        if incoming.choice.startswith("menu:") and incoming.choice not in offered:
+            # A persistent menu (LINE's rich menu) can be pressed at any step.
+            turn.reset()
+            turn.conv.step = MENU
+            await STEPS[MENU].receive(turn)
+            return
         if incoming.choice not in offered and incoming.choice not in ALWAYS_VALID:
             turn.note(t(turn.lang, "stale_button"))
             await turn.reprompt()

@@ -13,10 +13,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "สวัสดีค่ะ ยินดีต้อนรับสู่ช่องทางร้องเรียนของ{name}\nต้องการทำรายการใดคะ",
         "Hello, this is the complaints channel of {name}.\nWhat would you like to do?",
     ),
-    "menu.file": ("📝 ร้องเรียน / แจ้งปัญหา", "📝 File a complaint"),
-    "menu.misconduct": ("🛡️ แจ้งเบาะแสการทุจริต", "🛡️ Report misconduct"),
+    "menu.file": ("📝 ร้องเรียน", "📝 File a complaint"),
+    "menu.misconduct": ("🛡️ แจ้งเบาะแสทุจริต", "🛡️ Report misconduct"),
     "menu.status": ("🔎 ติดตามเรื่องของฉัน", "🔎 Check my case"),
-    "menu.contact": ("📞 ติดต่อเทศบาล", "📞 Contact the municipality"),
+    "menu.contact": ("📞 ติดต่อเทศบาล", "📞 Contact us"),
     "menu.language": ("🌐 English", "🌐 ภาษาไทย"),
     "menu.back": ("🏠 เมนูหลัก", "🏠 Main menu"),
     "menu.pick": (
@@ -36,6 +36,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Meanwhile, please call {phone} or visit the municipal office during office hours.",
     ),
     "cancelled": ("ยกเลิกแล้วค่ะ", "Cancelled."),
+    "more": ("ตัวเลือกเพิ่มเติมค่ะ", "More choices:"),
     "error": (
         "ขออภัยค่ะ ระบบขัดข้องชั่วคราว ข้อมูลที่กรอกไว้ยังอยู่ กรุณาลองอีกครั้งค่ะ",
         "Sorry, something went wrong on our side. Nothing you entered is lost; please try again.",

@@ -116,6 +116,16 @@ class Turn:
         """Queue a structured message; its plain text is derived from it, never written twice."""
         self.say(card.as_text(), choices, card=card)
 
+    async def more(self, offset: str) -> None:
+        """The next page of the choices on offer, for a channel that shows only so many."""
+        items = list(self.offered().items())
+        start = int(offset) if offset.isdigit() else 0
+        if not 0 < start < len(items):
+            await self.reprompt()
+            return
+        rest = tuple(Choice(value, label) for value, label in items[start:])
+        self.replies.append(Reply(self.t("more"), rest, choices_offset=start))
+
     def flush_note(self) -> None:
         """Send a pending note on its own (when no prompt follows)."""
         if self._note is not None:

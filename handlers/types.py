@@ -6,6 +6,7 @@ where the platform has no such widget.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -100,9 +101,14 @@ class Reply:
     request_label: str | None = None
     columns: int = 1
     card: Card | None = None
+    choices_offset: int = 0  # these choices continue the step's list from this position
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def to_json(self) -> str:
+        """The form the outbox stores, read back with ``from_dict(json.loads(...))``."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Reply:
@@ -115,6 +121,7 @@ class Reply:
             columns=data.get("columns", 1),
             card=Card(card["title"], tuple(tuple(r) for r in card.get("rows", ())),
                       card.get("footer")) if card else None,
+            choices_offset=data.get("choices_offset", 0),
         )
 
 

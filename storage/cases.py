@@ -64,6 +64,10 @@ async def list_for_citizen(tx: Tx, platform: str, user_id: str, limit: int) -> l
     )
 
 
+async def find(tx: Tx, reference: str) -> Row | None:
+    return await tx.fetchone("SELECT * FROM cases WHERE reference = ?", (reference,))
+
+
 async def find_for_citizen(tx: Tx, reference: str, platform: str, user_id: str) -> Row | None:
     """The case with ``reference`` if this citizen filed it; None otherwise (no hint which)."""
     return await tx.fetchone(

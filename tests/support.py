@@ -156,3 +156,57 @@ async def outbox_settled(db_path: str, timeout: float = 10.0) -> None:
         if loop.time() > deadline:
             raise AssertionError("the outbox still has pending messages")
         await asyncio.sleep(0.02)
+
+
+class LineCitizen:
+    """A LINE user chatting with the Official Account, played through the LINE emulation.
+
+    Each action waits for the bot's ``expect`` messages and returns their texts (a Flex
+    message's ``altText``, which is the plain text of the card).
+    """
+
+    def __init__(self, emulator: Any, user_id: str) -> None:
+        self.emu = emulator
+        self.user_id = user_id
+        self.seen = 0
+        self.events: list[dict[str, Any]] = []
+
+    async def _act(self, expect: int, **kwargs: Any) -> list[str]:
+        event, status = await self.emu.send(self.user_id, **kwargs)
+        assert status == 200, status
+        self.events.append(event)
+        if expect == 0:
+            return []
+        messages = await self.emu.wait_for(self.user_id, self.seen + expect)
+        new = messages[self.seen:]
+        self.seen = len(messages)
+        return [m["text"] if m["type"] == "text" else m["altText"] for m in new]
+
+    async def follow(self, expect: int = 1) -> list[str]:
+        return await self._act(expect, follow=True)
+
+    async def say(self, text: str, expect: int = 1) -> list[str]:
+        return await self._act(expect, text=text)
+
+    def quick_replies(self) -> list[dict[str, Any]]:
+        """The actions under the newest bot message (LINE shows them only there)."""
+        newest = self.emu.messages(self.user_id)[-1]
+        return [item["action"] for item in (newest["quickReply"] or {}).get("items", [])]
+
+    async def press(self, label: str, expect: int = 1) -> list[str]:
+        """Tap the quick reply whose label (or full text, if the label was cut) is ``label``."""
+        for action in self.quick_replies():
+            if action["type"] == "postback" and label in (action["label"],
+                                                         action.get("displayText")):
+                return await self._act(expect, postback=action["data"],
+                                       display_text=action.get("displayText"))
+        raise AssertionError(f"no quick reply {label!r} in {self.quick_replies()}")
+
+    async def share_location(self, lat: float, lon: float, expect: int = 1) -> list[str]:
+        return await self._act(expect, location=(lat, lon))
+
+    async def send_image(self, data: bytes, expect: int = 1) -> list[str]:
+        return await self._act(expect, image=data)
+
+    async def send_sticker(self, expect: int = 1) -> list[str]:
+        return await self._act(expect, sticker=True)

@@ -18,32 +18,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 from aiohttp import web
+
+from bot.sandbox.base import Call, Emulator
 
 BOT_ID = 7000000001
 # Parameters that the Bot API takes as JSON-serialized objects in a form body.
 _JSON_FIELDS = frozenset({"reply_markup", "entities", "caption_entities", "allowed_updates",
                           "link_preview_options", "reply_parameters"})
-
-
-@dataclass
-class Fault:
-    """Answer the next ``count`` calls of ``method`` (any method when None) this way."""
-
-    method: str | None = None
-    status: int | None = None
-    retry_after: int | None = None
-    delay: float = 0.0
-    count: int = 1
-
-
-@dataclass
-class Call:
-    method: str
-    params: dict[str, Any]
-    at: float
-    status: int
 
 
 @dataclass
@@ -62,16 +44,15 @@ class _Chat:
     blocked: bool = False
 
 
-class TelegramEmulator:
-    """The Telegram side: ``app`` is its aiohttp application, ``url`` where it listens."""
+class TelegramEmulator(Emulator):
+    """The Telegram side of a chat, on loopback."""
 
     def __init__(self, token: str, *, username: str = "rongrian_sandbox_bot",
-                 enforce_limits: bool = False) -> None:
+                 enforce_limits: bool = False, app: web.Application | None = None) -> None:
+        super().__init__(app)
         self.token = token
         self.username = username
         self.enforce_limits = enforce_limits
-        self.faults: list[Fault] = []
-        self.calls: list[Call] = []
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
         self._chats: dict[int, _Chat] = collections.defaultdict(_Chat)
@@ -82,29 +63,7 @@ class TelegramEmulator:
         self._changed = asyncio.Condition()
         self._sent_times: collections.deque[float] = collections.deque()
         self._chat_last_sent: dict[int, float] = {}
-        self._session: aiohttp.ClientSession | None = None
-        self._runner: web.AppRunner | None = None
-        self.url = ""
-        self.app = self._make_app()
-
-    # -- lifecycle ----------------------------------------------------------------------
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Listen on ``host:port`` (0 picks a free port); return the base URL."""
-        # Cancel a handler whose client went away (a bot stopped during a long poll).
-        self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True,
-                                     shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        sock = site._server.sockets[0]  # type: ignore[union-attr]
-        self.url = f"http://{host}:{sock.getsockname()[1]}"
-        return self.url
-
-    async def stop(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        self._add_routes()
 
     @property
     def api_base_url(self) -> str:
@@ -115,26 +74,18 @@ class TelegramEmulator:
     def file_base_url(self) -> str:
         return f"{self.url}/file/bot"
 
-    def _make_app(self) -> web.Application:
-        from bot.sandbox import page  # the chat page lives beside the emulation
-
-        app = web.Application(client_max_size=25 * 1024 * 1024)
+    def _add_routes(self) -> None:
+        app = self.app
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         app.router.add_get("/sandbox/telegram/files/{file_id}", self._sandbox_file)
         app.router.add_get("/sandbox/telegram/chats/{chat_id}/messages", self._sandbox_messages)
         app.router.add_post("/sandbox/telegram/chats/{chat_id}/send", self._sandbox_send)
-        page.add_routes(app)
-        return app
 
     # -- the citizen's side --------------------------------------------------------------
     def block(self, chat_id: int) -> None:
         """The citizen blocks the bot: sends to them answer 403 from now on."""
         self._chats[chat_id].blocked = True
-
-    def fail(self, method: str | None = None, status: int | None = 500, *,
-             retry_after: int | None = None, delay: float = 0.0, count: int = 1) -> None:
-        self.faults.append(Fault(method, status, retry_after, delay, count))
 
     async def send(self, chat_id: int, *, text: str | None = None,
                    callback_data: str | None = None, message_id: int | None = None,
@@ -196,18 +147,10 @@ class TelegramEmulator:
             async with self._changed:
                 self._changed.notify_all()
             return None
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        headers = {}
+        headers = {"Content-Type": "application/json"}
         if self.webhook_secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
-        try:
-            async with self._session.post(self.webhook_url, json=update, headers=headers,
-                                          timeout=aiohttp.ClientTimeout(total=60)) as resp:
-                await resp.read()
-                return resp.status
-        except aiohttp.ClientError:
-            return 0
+        return await self.post_webhook(self.webhook_url, json.dumps(update).encode(), headers)
 
     def messages(self, chat_id: int, *, from_bot: bool | None = True) -> list[dict[str, Any]]:
         """The chat's messages as the sandbox page shows them (bot's only by default)."""
@@ -299,15 +242,6 @@ class TelegramEmulator:
             body["parameters"] = {"retry_after": retry_after}
         return web.json_response(body, status=status)
 
-    def _take_fault(self, method: str) -> Fault | None:
-        for fault in self.faults:
-            if fault.method in (None, method):
-                fault.count -= 1
-                if fault.count <= 0:
-                    self.faults.remove(fault)
-                return fault
-        return None
-
     def _flood(self, chat_id: int) -> bool:
         """Telegram's limits: more than 30 sends in a second, or 1 per second to one chat."""
         now = time.monotonic()
@@ -333,15 +267,12 @@ class TelegramEmulator:
     async def _answer(self, token: str, method: str, params: dict[str, Any]) -> web.Response:
         if not hmac.compare_digest(token, self.token):
             return self._error(401, "Unauthorized")
-        fault = self._take_fault(method)
+        fault = await self.apply_fault(method)
         if fault is not None:
-            if fault.delay:
-                await asyncio.sleep(fault.delay)
             if fault.status == 429:
                 return self._error(429, f"Too Many Requests: retry after {fault.retry_after}",
                                    fault.retry_after or 1)
-            if fault.status is not None:
-                return self._error(fault.status, "Internal Server Error")
+            return self._error(fault.status or 500, "Internal Server Error")
         handler = getattr(self, f"_m_{method.lower()}", None)
         if handler is None:
             return self._error(404, "Not Found")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import sys
@@ -26,12 +27,16 @@ async def test_python_m_bot_without_tokens_serves_the_sandbox(tmp_path: Path) ->
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()
-        assert line.startswith("rongrian sandbox: chat with the bot at http://127.0.0.1:")
-        page = line.rsplit(" ", 1)[1].strip()
+        match = re.match(r"rongrian sandbox: chat with the bot at (http://127\.0\.0\.1:\d+/) "
+                         r"\(Telegram\) and (\S+/line) \(LINE\)$", line.strip())
+        assert match, line
+        page, line_page = match.groups()
         async with aiohttp.ClientSession() as http:
-            async with http.get(page) as resp:
-                assert resp.status == 200
-                assert "rongrian sandbox" in await resp.text()
+            for url, title in ((page, "rongrian sandbox · Telegram"),
+                               (line_page, "rongrian sandbox · LINE")):
+                async with http.get(url) as resp:
+                    assert resp.status == 200
+                    assert title in await resp.text()
             async with http.post(f"{page}sandbox/telegram/chats/77/send",
                                  json={"text": "/start", "language_code": "th"}) as resp:
                 assert (await resp.json())["delivered"] is True
@@ -42,6 +47,18 @@ async def test_python_m_bot_without_tokens_serves_the_sandbox(tmp_path: Path) ->
                     break
                 await asyncio.sleep(0.05)
         assert bot[0]["text"].startswith("สวัสดีค่ะ ยินดีต้อนรับ")
+        async with aiohttp.ClientSession() as http:  # a LINE user adds the Official Account
+            user = "U" + "5" * 32
+            async with http.post(f"{page}sandbox/line/users/{user}/send",
+                                 json={"follow": True}) as resp:
+                assert (await resp.json())["delivered"] is True
+            for _ in range(100):
+                async with http.get(f"{page}sandbox/line/users/{user}/messages") as resp:
+                    bot = [m for m in (await resp.json())["messages"] if m["from"] == "bot"]
+                if bot:
+                    break
+                await asyncio.sleep(0.05)
+        assert bot[0]["text"].startswith("สวัสดีค่ะ ยินดีต้อนรับ") and bot[0]["via"] == "reply"
         assert (tmp_path / "data" / "rongrian.db").is_file()
     finally:
         proc.send_signal(signal.SIGTERM)

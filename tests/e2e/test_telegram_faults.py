@@ -15,7 +15,7 @@ DESCRIPTION = "ไฟฟ้าส่องสว่างหน้าวัด�
 
 async def to_summary(citizen: TelegramCitizen) -> None:
     await citizen.say("/start")
-    await citizen.press("📝 ร้องเรียน / แจ้งปัญหา")
+    await citizen.press("📝 ร้องเรียน")
     await citizen.press("ไฟฟ้าส่องสว่างดับ")
     await citizen.say(DESCRIPTION)
     await citizen.press("ข้าม")
@@ -92,7 +92,7 @@ async def test_a_restart_mid_conversation_continues_at_the_same_step(
     first = await start_service()
     citizen = TelegramCitizen(emulator, chat_id=506)
     await citizen.say("/start")
-    await citizen.press("📝 ร้องเรียน / แจ้งปัญหา")
+    await citizen.press("📝 ร้องเรียน")
     await citizen.press("สัตว์จรจัด")
     await first.stop()
 
@@ -125,7 +125,7 @@ async def test_a_failed_photo_download_asks_telegram_to_redeliver(
         service: Service, emulator: TelegramEmulator) -> None:
     citizen = TelegramCitizen(emulator, chat_id=508)
     await citizen.say("/start")
-    await citizen.press("📝 ร้องเรียน / แจ้งปัญหา")
+    await citizen.press("📝 ร้องเรียน")
     await citizen.press("ถนน ทางเท้าชำรุด")
     await citizen.say("ถนนลูกรังเป็นหลุมเป็นบ่อ รถสัญจรลำบากมาก")
     await citizen.press("ข้าม")

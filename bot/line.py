@@ -1,0 +1,241 @@
+"""The LINE channel: webhook events → :class:`Incoming`, :class:`Reply` → Messaging API.
+
+line-bot-sdk is the transport: its ``WebhookParser`` checks ``X-Line-Signature`` and parses
+events; ``AsyncMessagingApi`` replies and pushes; ``AsyncMessagingApiBlob`` fetches images.
+Replies of a step go out with the event's reply token while it is valid (free of charge);
+otherwise as one push (one message of the Official Account's monthly quota, up to five
+bubbles) under ``X-Line-Retry-Key``, so a retried push is never delivered twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.messaging import (
+    ApiException,
+    AsyncMessagingApi,
+    AsyncMessagingApiBlob,
+    PushMessageRequest,
+    ReplyMessageRequest,
+)
+from linebot.v3.webhook import WebhookParser
+from linebot.v3.webhooks import (
+    Event,
+    FollowEvent,
+    ImageMessageContent,
+    LocationMessageContent,
+    MessageEvent,
+    PostbackEvent,
+    TextMessageContent,
+    UnfollowEvent,
+    UserSource,
+)
+
+from bot.delivery import Delivery, Failure
+from bot.media import MediaStore
+from handlers.engine import Engine
+from handlers.types import Card, Choice, Incoming, Location, Photo, Reply
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Line-Signature"
+# LINE asks that a reply token be used soon after the event; past this, push instead.
+REPLY_TOKEN_TTL = 50.0
+MAX_QUICK_REPLIES = 13
+MAX_LABEL = 20
+MAX_ALT_TEXT = 400
+MAX_TEXT = 5000
+MORE_LABEL = "ถัดไป ▶ More"
+
+
+class FetchError(RuntimeError):
+    """An image could not be fetched from LINE; the event should be redelivered."""
+
+
+# -- rendering -----------------------------------------------------------------------------
+def _label(text: str) -> str:
+    return text if len(text) <= MAX_LABEL else text[:MAX_LABEL - 1] + "…"
+
+
+def _action(action: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "action", "action": action}
+
+
+def quick_reply(reply: Reply) -> list[dict[str, Any]]:
+    """Widgets first (location, camera, camera roll), then the choices as postbacks. More
+    choices than LINE's 13 end the page with a "more" postback the engine answers."""
+    items: list[dict[str, Any]] = []
+    if reply.request == "location":
+        items.append(_action({"type": "location", "label": _label(reply.request_label or "📍")}))
+    elif reply.request == "photo":
+        items.append(_action({"type": "camera", "label": "📷"}))
+        items.append(_action({"type": "cameraRoll", "label": "🖼️"}))
+    choices: list[Choice] = list(reply.choices)
+    room = MAX_QUICK_REPLIES - len(items)
+    if len(choices) > room:
+        shown = room - 1
+        choices = [*choices[:shown], Choice(f"more:{reply.choices_offset + shown}", MORE_LABEL)]
+    for c in choices:
+        items.append(_action({"type": "postback", "label": _label(c.label), "data": c.value,
+                              "displayText": c.label}))
+    return items
+
+
+def flex(card: Card, alt_text: str) -> dict[str, Any]:
+    """A card as a Flex bubble: title, label/value rows, and a footer line."""
+    rows = [{"type": "box", "layout": "vertical", "contents": [
+        {"type": "text", "text": label, "size": "xs", "color": "#8C8C8C"},
+        {"type": "text", "text": value or "-", "size": "sm", "wrap": True},
+    ]} for label, value in card.rows]
+    bubble: dict[str, Any] = {
+        "type": "bubble",
+        "header": {"type": "box", "layout": "vertical", "contents": [
+            {"type": "text", "text": card.title, "weight": "bold", "wrap": True}]},
+        "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": rows},
+    }
+    if card.footer:
+        bubble["footer"] = {"type": "box", "layout": "vertical", "contents": [
+            {"type": "text", "text": card.footer, "size": "xs", "color": "#666666",
+             "wrap": True}]}
+    alt = alt_text if len(alt_text) <= MAX_ALT_TEXT else alt_text[:MAX_ALT_TEXT - 1] + "…"
+    return {"type": "flex", "altText": alt, "contents": bubble}
+
+
+def render(reply: Reply) -> dict[str, Any]:
+    """One reply as one LINE message object (a Flex bubble for a card, text otherwise)."""
+    if reply.card is not None:
+        message = flex(reply.card, reply.text)
+    else:
+        message = {"type": "text", "text": reply.text[:MAX_TEXT]}
+    items = quick_reply(reply)
+    if items:
+        message["quickReply"] = {"items": items}
+    return message
+
+
+# -- the channel ---------------------------------------------------------------------------
+class LineChannel:
+    platform = "line"
+    max_batch = 5  # messages one reply or push can carry
+
+    def __init__(self, api: AsyncMessagingApi, blob: AsyncMessagingApiBlob, engine: Engine,
+                 media: MediaStore, channel_secret: str) -> None:
+        self.api = api
+        self.blob = blob
+        self.engine = engine
+        self.media = media
+        self.parser = WebhookParser(channel_secret)
+
+    # -- outbound ---------------------------------------------------------------------
+    async def send(self, chat_id: str, replies: list[Reply], delivery: Delivery) -> None:
+        messages = [render(r) for r in replies]
+        if delivery.reply_token and time.time() < (delivery.reply_expires or 0):
+            try:
+                await self.api.reply_message(ReplyMessageRequest.from_dict(
+                    {"replyToken": delivery.reply_token, "messages": messages}))
+                return
+            except ApiException as exc:
+                if exc.status != 400 or "reply token" not in str(exc.body).lower():
+                    raise
+                log.info("reply token no longer valid; pushing instead")
+        try:
+            await self.api.push_message(
+                PushMessageRequest.from_dict({"to": chat_id, "messages": messages}),
+                x_line_retry_key=delivery.retry_key)
+        except ApiException as exc:
+            if exc.status != 409:  # 409: this retry key was accepted before: delivered
+                raise
+
+    def classify(self, exc: Exception) -> Failure:
+        if isinstance(exc, ApiException):
+            reason = f"LINE {exc.status}: {_message(exc)}"
+            if exc.status == 429:
+                return Failure("throttled", reason)  # rate limit or monthly quota
+            if exc.status is not None and exc.status >= 500:
+                return Failure("retry", reason)
+            return Failure("permanent", reason)
+        if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError):
+            return Failure("retry", f"{type(exc).__name__}: {exc}")
+        return Failure("retry", f"{type(exc).__name__}: {exc}")
+
+    # -- inbound ----------------------------------------------------------------------
+    async def incoming(self, event: Event) -> Incoming | None:
+        """The neutral form of ``event``; None for events no citizen's chat makes here
+        (group chats, unsend, read receipts, unfollow, which :meth:`handle` treats)."""
+        if not isinstance(event.source, UserSource) or not event.source.user_id:
+            return None
+        base: dict[str, Any] = dict(
+            platform="line", update_key=event.webhook_event_id, chat_id=event.source.user_id,
+            user_id=event.source.user_id, reply_token=getattr(event, "reply_token", None),
+            reply_expires=time.time() + REPLY_TOKEN_TTL)
+        if isinstance(event, FollowEvent):
+            return Incoming(**base, text="/start")  # adding the account means "start"
+        if isinstance(event, PostbackEvent):
+            return Incoming(**base, choice=event.postback.data)
+        if not isinstance(event, MessageEvent):
+            return None
+        message = event.message
+        if isinstance(message, TextMessageContent):
+            return Incoming(**base, text=message.text)
+        if isinstance(message, LocationMessageContent):
+            return Incoming(**base, location=Location(message.latitude, message.longitude))
+        if isinstance(message, ImageMessageContent) and message.content_provider.type == "line":
+            return Incoming(**base, photo=await self._fetch_image(message.id))
+        return Incoming(**base, other=getattr(message, "type", "unknown"))
+
+    async def _fetch_image(self, message_id: str) -> Photo:
+        try:
+            data = bytes(await self.blob.get_message_content(message_id))
+        except (ApiException, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise FetchError(f"image download failed: {exc}") from exc
+        return Photo(await self.media.save(data))
+
+    async def handle(self, event: Event) -> None:
+        if isinstance(event, UnfollowEvent):
+            if isinstance(event.source, UserSource) and event.source.user_id:
+                await self.engine.unfollow("line", event.source.user_id, event.webhook_event_id)
+            return
+        incoming = await self.incoming(event)
+        if incoming is not None:
+            await self.engine.handle(incoming)
+
+    # -- webhook ----------------------------------------------------------------------
+    async def webhook(self, request: web.Request) -> web.Response:
+        """``POST /webhook/line``. 400 without a signature or with a body that is not
+        LINE's; 401 for a wrong signature (nothing stored); 503 when storage fails, so
+        LINE redelivers. The verification request (no events) answers 200."""
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not signature:
+            return web.json_response({"ok": False, "error": "no signature"}, status=400)
+        try:
+            body = (await request.read()).decode("utf-8")
+        except UnicodeDecodeError:
+            return web.json_response({"ok": False, "error": "body is not UTF-8"}, status=400)
+        try:
+            events = self.parser.parse(body, signature)
+        except InvalidSignatureError:
+            return web.json_response({"ok": False, "error": "bad signature"}, status=401)
+        except Exception:  # signed by LINE but not LINE's shape: never happens in earnest
+            return web.json_response({"ok": False, "error": "malformed body"}, status=400)
+        try:
+            for event in events:
+                await self.handle(event)
+        except (sqlite3.Error, OSError, FetchError) as exc:
+            log.error("event not handled, LINE will redeliver it: %s", exc)
+            return web.json_response({"ok": False, "error": "try again"}, status=503)
+        return web.json_response({"ok": True})
+
+
+def _message(exc: ApiException) -> str:
+    """LINE's own one-line reason from an error body (never the request: it holds the text)."""
+    try:
+        return str(json.loads(exc.body or "{}").get("message", exc.reason))
+    except (ValueError, AttributeError):
+        return str(exc.reason)
