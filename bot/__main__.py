@@ -2,6 +2,7 @@
 
     python -m bot            serve (sandbox mode without TELEGRAM_BOT_TOKEN)
     python -m bot outbox     list replies that failed, or are held back by an error
+    python -m bot line-richmenu   install the LINE Official Account's rich menu
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import logging
 import signal
 import sys
 
+from linebot.v3.messaging import ApiException
 from telegram.error import TelegramError
 
 from bot.sandbox.server import Sandbox
@@ -62,9 +64,27 @@ async def list_troubles(settings: Settings) -> None:
               f"queued={row['created_at']} error={row['last_error']}")
 
 
+async def install_rich_menu(settings: Settings) -> None:
+    from linebot.v3.messaging import (
+        AsyncApiClient,
+        AsyncMessagingApi,
+        AsyncMessagingApiBlob,
+        Configuration,
+    )
+
+    from bot import richmenu
+
+    async with AsyncApiClient(Configuration(host=settings.line_api_host,
+                                            access_token=settings.line_channel_access_token)
+                              ) as client:
+        menu_id = await richmenu.install(AsyncMessagingApi(client), AsyncMessagingApiBlob(client))
+    print(f"rich menu {menu_id} installed as the default for every user")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
-    parser.add_argument("command", nargs="?", default="serve", choices=("serve", "outbox"))
+    parser.add_argument("command", nargs="?", default="serve",
+                        choices=("serve", "outbox", "line-richmenu"))
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -77,6 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "outbox":
             asyncio.run(list_troubles(settings))
+        elif args.command == "line-richmenu":
+            if not settings.line_enabled:
+                print("rongrian: configuration error: LINE_CHANNEL_SECRET and "
+                      "LINE_CHANNEL_ACCESS_TOKEN must be set", file=sys.stderr)
+                return 2
+            asyncio.run(install_rich_menu(settings))
         else:
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(serve(settings))
@@ -85,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except TelegramError as exc:  # bad token, or the Bot API unreachable at start
         print(f"rongrian: cannot start: Telegram answered: {exc}", file=sys.stderr)
+        return 2
+    except ApiException as exc:  # LINE refused (a wrong access token, say)
+        print(f"rongrian: LINE answered {exc.status}: {exc.reason}", file=sys.stderr)
         return 2
     return 0
 
