@@ -210,3 +210,16 @@ class LineCitizen:
 
     async def send_sticker(self, expect: int = 1) -> list[str]:
         return await self._act(expect, sticker=True)
+
+
+async def file_on_telegram(citizen: TelegramCitizen, category: str, description: str) -> str:
+    """The shortest grievance on Telegram (no location, photo or phone); the acknowledgement."""
+    await citizen.say("/start")
+    await citizen.press("📝 ร้องเรียน")
+    await citizen.press(category)
+    await citizen.say(description)
+    await citizen.press("ข้าม")
+    await citizen.press("ข้าม")
+    await citizen.press("ข้าม", expect=2)
+    (ack,) = await citizen.press("✅ ยืนยันส่งเรื่อง")
+    return ack

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -80,6 +81,29 @@ class Emulator:
         self.app = app if app is not None else new_app()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
+        self._changed = asyncio.Condition()
+
+    def messages(self, chat: Any) -> list[dict[str, Any]]:
+        """The bot's messages in one chat, as the sandbox page shows them."""
+        raise NotImplementedError
+
+    async def changed(self) -> None:
+        """Wake whoever waits on a chat (a message sent or edited, an update queued)."""
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_for(self, chat: Any, count: int, *, timeout: float = 10.0
+                       ) -> list[dict[str, Any]]:
+        """Wait until the bot has sent ``count`` messages to ``chat`` in all; return them."""
+        async def enough() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: len(self.messages(chat)) >= count)
+        try:
+            await asyncio.wait_for(enough(), timeout)
+        except TimeoutError:
+            got = [m.get("text") or m.get("altText") for m in self.messages(chat)]
+            raise AssertionError(f"{chat}: wanted {count} bot messages, got {got}") from None
+        return self.messages(chat)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on ``host:port`` (0 picks a free port); return the base URL."""

@@ -65,7 +65,6 @@ class LineEmulator(Emulator):
         self._retry_keys: dict[str, list[dict[str, str]]] = {}
         self._contents: dict[str, bytes] = {}
         self._seq = itertools.count(1)
-        self._changed = asyncio.Condition()
         self._add_routes()
 
     def _add_routes(self) -> None:
@@ -166,19 +165,6 @@ class LineEmulator(Emulator):
         return [m for m in (user.messages if user else [])
                 if from_bot is None or (m["from"] == "bot") == from_bot]
 
-    async def wait_for(self, user_id: str, count: int, *, timeout: float = 10.0
-                       ) -> list[dict[str, Any]]:
-        """Wait until the bot has sent ``count`` messages to the user in all; return them."""
-        async def enough() -> None:
-            async with self._changed:
-                await self._changed.wait_for(lambda: len(self.messages(user_id)) >= count)
-        try:
-            await asyncio.wait_for(enough(), timeout)
-        except TimeoutError:
-            got = [m.get("text") or m.get("altText") for m in self.messages(user_id)]
-            raise AssertionError(f"user {user_id}: wanted {count} bot messages, got {got}")
-        return self.messages(user_id)
-
     def lose_answer(self, method: str, count: int = 1) -> None:
         """Carry out the next ``count`` calls of ``method``, then answer 500 as if the
         answer were lost on the way back: the caller cannot know it worked."""
@@ -195,8 +181,7 @@ class LineEmulator(Emulator):
         view.setdefault("timestamp", int(time.time() * 1000))
         view["seq"] = next(self._seq)
         self._users.setdefault(user_id, _User()).messages.append(view)
-        async with self._changed:
-            self._changed.notify_all()
+        await self.changed()
 
     @staticmethod
     def _error(status: int, message: str, details: list[dict[str, str]] | None = None,

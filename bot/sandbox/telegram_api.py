@@ -60,7 +60,6 @@ class TelegramEmulator(Emulator):
         self._pending: list[dict[str, Any]] = []
         self._update_ids = itertools.count(100_000_001)
         self._message_ids = itertools.count(1)
-        self._changed = asyncio.Condition()
         self._sent_times: collections.deque[float] = collections.deque()
         self._chat_last_sent: dict[int, float] = {}
         self._add_routes()
@@ -144,8 +143,7 @@ class TelegramEmulator(Emulator):
         """Hand ``update`` to the bot (again, for a redelivery test); return the HTTP status."""
         if self.webhook_url is None:
             self._pending.append(update)
-            async with self._changed:
-                self._changed.notify_all()
+            await self.changed()
             return None
         headers = {"Content-Type": "application/json"}
         if self.webhook_secret:
@@ -156,19 +154,6 @@ class TelegramEmulator(Emulator):
         """The chat's messages as the sandbox page shows them (bot's only by default)."""
         return [self._view(m) for m in self._chats[chat_id].messages
                 if from_bot is None or (m["from"]["id"] == BOT_ID) == from_bot]
-
-    async def wait_for(self, chat_id: int, count: int, *, timeout: float = 10.0
-                       ) -> list[dict[str, Any]]:
-        """Wait until the bot has sent ``count`` messages to the chat in all; return them."""
-        async def enough() -> None:
-            async with self._changed:
-                await self._changed.wait_for(lambda: len(self.messages(chat_id)) >= count)
-        try:
-            await asyncio.wait_for(enough(), timeout)
-        except TimeoutError:
-            got = [m["text"] for m in self.messages(chat_id)]
-            raise AssertionError(f"chat {chat_id}: wanted {count} bot messages, got {got}")
-        return self.messages(chat_id)
 
     # -- internals ------------------------------------------------------------------------
     def _photo_sizes(self, data: bytes) -> list[dict[str, Any]]:
@@ -184,8 +169,7 @@ class TelegramEmulator(Emulator):
 
     async def _record(self, chat_id: int, message: dict[str, Any]) -> None:
         self._chats[chat_id].messages.append(message)
-        async with self._changed:
-            self._changed.notify_all()
+        await self.changed()
 
     def _view(self, m: dict[str, Any]) -> dict[str, Any]:
         photo = m.get("photo")
@@ -345,18 +329,14 @@ class TelegramEmulator(Emulator):
         if text == message.get("text") and markup == message.get("_markup"):
             raise _ApiError(400, "Bad Request: message is not modified")
         message.update(text=text, _markup=markup, edit_date=int(time.time()))
-        await self._record_edit()
+        await self.changed()
         return self._public(message)
 
     async def _m_editmessagereplymarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find(params)
         message.update(_markup=params.get("reply_markup"), edit_date=int(time.time()))
-        await self._record_edit()
+        await self.changed()
         return self._public(message)
-
-    async def _record_edit(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
 
     async def _m_answercallbackquery(self, params: dict[str, Any]) -> bool:
         if not params.get("callback_query_id"):

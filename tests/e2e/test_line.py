@@ -14,7 +14,7 @@ from bot.service import Service
 from handlers.cases import tell_citizen
 from handlers.types import Reply
 from tests.e2e.conftest import StartService
-from tests.support import LineCitizen, TelegramCitizen, outbox_settled, rows
+from tests.support import LineCitizen, TelegramCitizen, file_on_telegram, outbox_settled, rows
 
 USER = "U" + "1" * 32
 IMAGE = b"\xff\xd8\xff\xe0 a photo from a LINE phone \xff\xd9"
@@ -211,14 +211,7 @@ async def test_one_register_across_platforms_and_answers_go_back_where_the_case_
     line_citizen = LineCitizen(line, USER)
     assert "KS-2569-00001" in await file_on_line(line_citizen)
     telegram_citizen = TelegramCitizen(emulator, chat_id=4242)
-    await telegram_citizen.say("/start")
-    await telegram_citizen.press("📝 ร้องเรียน")
-    await telegram_citizen.press("น้ำประปา")
-    await telegram_citizen.say("น้ำประปาไม่ไหลมาสองวันแล้ว ทั้งหมู่บ้าน")
-    await telegram_citizen.press("ข้าม")
-    await telegram_citizen.press("ข้าม")
-    await telegram_citizen.press("ข้าม", expect=2)
-    (ack,) = await telegram_citizen.press("✅ ยืนยันส่งเรื่อง")
+    ack = await file_on_telegram(telegram_citizen, "น้ำประปา", "น้ำประปาไม่ไหลมาสองวันแล้ว ทั้งหมู่บ้าน")
     assert "KS-2569-00002" in ack  # one sequence for both platforms
 
     (detail,) = await line_citizen.say("KS-2569-00001")

@@ -19,6 +19,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+async def first_answer(http: aiohttp.ClientSession, chat: str, body: dict) -> list[dict]:
+    """Do what the sandbox page does: send, then poll until the bot has answered."""
+    async with http.post(f"{chat}/send", json=body) as resp:
+        assert (await resp.json())["delivered"] is True
+    for _ in range(100):
+        async with http.get(f"{chat}/messages") as resp:
+            bot = [m for m in (await resp.json())["messages"] if m["from"] == "bot"]
+        if bot:
+            return bot
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no answer in {chat}")
+
+
 async def test_python_m_bot_without_tokens_serves_the_sandbox(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "LINE_"))}
     env.update(PORT=str(free_port()), SANDBOX_PORT=str(free_port()), LOG_LEVEL="INFO")
@@ -37,28 +50,13 @@ async def test_python_m_bot_without_tokens_serves_the_sandbox(tmp_path: Path) ->
                 async with http.get(url) as resp:
                     assert resp.status == 200
                     assert title in await resp.text()
-            async with http.post(f"{page}sandbox/telegram/chats/77/send",
-                                 json={"text": "/start", "language_code": "th"}) as resp:
-                assert (await resp.json())["delivered"] is True
-            for _ in range(100):
-                async with http.get(f"{page}sandbox/telegram/chats/77/messages") as resp:
-                    bot = [m for m in (await resp.json())["messages"] if m["from"] == "bot"]
-                if bot:
-                    break
-                await asyncio.sleep(0.05)
-        assert bot[0]["text"].startswith("สวัสดีค่ะ ยินดีต้อนรับ")
-        async with aiohttp.ClientSession() as http:  # a LINE user adds the Official Account
-            user = "U" + "5" * 32
-            async with http.post(f"{page}sandbox/line/users/{user}/send",
-                                 json={"follow": True}) as resp:
-                assert (await resp.json())["delivered"] is True
-            for _ in range(100):
-                async with http.get(f"{page}sandbox/line/users/{user}/messages") as resp:
-                    bot = [m for m in (await resp.json())["messages"] if m["from"] == "bot"]
-                if bot:
-                    break
-                await asyncio.sleep(0.05)
-        assert bot[0]["text"].startswith("สวัสดีค่ะ ยินดีต้อนรับ") and bot[0]["via"] == "reply"
+            (menu,) = await first_answer(http, f"{page}sandbox/telegram/chats/77",
+                                         {"text": "/start", "language_code": "th"})
+            assert menu["text"].startswith("สวัสดีค่ะ ยินดีต้อนรับ")
+            user = "U" + "5" * 32  # a LINE user adds the Official Account
+            (menu,) = await first_answer(http, f"{page}sandbox/line/users/{user}",
+                                         {"follow": True})
+            assert menu["text"].startswith("สวัสดีค่ะ ยินดีต้อนรับ") and menu["via"] == "reply"
         assert (tmp_path / "data" / "rongrian.db").is_file()
     finally:
         proc.send_signal(signal.SIGTERM)

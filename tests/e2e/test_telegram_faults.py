@@ -72,7 +72,7 @@ async def test_a_blocked_citizen_fails_for_good_and_stays_visible(
 async def test_a_redelivered_update_files_one_case_and_one_acknowledgement(
         service: Service, emulator: TelegramEmulator) -> None:
     citizen = TelegramCitizen(emulator, chat_id=505)
-    await to_summary(citizen)
+    await to_summary(citizen)  # the confirmation itself is sent by hand below
     confirm = next(b for row in citizen.last_markup()["inline_keyboard"] for b in row
                    if b["text"] == "✅ ยืนยันส่งเรื่อง")
     message_id = emulator.messages(citizen.chat_id)[-1]["message_id"]

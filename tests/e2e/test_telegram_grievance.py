@@ -9,7 +9,14 @@ import aiohttp
 from bot.sandbox.telegram_api import TelegramEmulator
 from bot.service import Service
 from tests.e2e.conftest import SECRET
-from tests.support import FakeClock, TelegramCitizen, bangkok, outbox_settled, rows
+from tests.support import (
+    FakeClock,
+    TelegramCitizen,
+    bangkok,
+    file_on_telegram,
+    outbox_settled,
+    rows,
+)
 
 PHOTO = b"\xff\xd8\xff\xe0 not really a jpeg, but bytes are bytes \xff\xd9"
 
@@ -109,14 +116,7 @@ async def test_after_hours_the_acknowledgement_says_when_the_office_picks_it_up(
 async def test_check_my_case_lists_own_cases_and_hides_others(
         service: Service, emulator: TelegramEmulator) -> None:
     filer = TelegramCitizen(emulator, chat_id=1001)
-    await filer.say("/start")
-    await filer.press("📝 ร้องเรียน")
-    await filer.press("ขยะ ความสะอาด")
-    await filer.say("ขยะไม่ได้เก็บมาสองสัปดาห์แล้ว ส่งกลิ่นเหม็นมาก")
-    await filer.press("ข้าม")
-    await filer.press("ข้าม")
-    await filer.press("ข้าม", expect=2)
-    (ack,) = await filer.press("✅ ยืนยันส่งเรื่อง")
+    ack = await file_on_telegram(filer, "ขยะ ความสะอาด", "ขยะไม่ได้เก็บมาสองสัปดาห์แล้ว ส่งกลิ่นเหม็นมาก")
     assert "KS-2569-00001" in ack
 
     (listing,) = await filer.press("🔎 ติดตามเรื่องของฉัน")

@@ -1,0 +1,1 @@
+// Shared by the sandbox chat pages (filled in next).
