@@ -3,6 +3,9 @@
     python -m bot            serve (sandbox mode without TELEGRAM_BOT_TOKEN)
     python -m bot outbox     list replies that failed, or are held back by an error
     python -m bot line-richmenu   install the LINE Official Account's rich menu
+    python -m bot officers invite --division works --role officer   a one-time code
+    python -m bot officers invite --division works --group          a code for a group chat
+    python -m bot officers list | revoke ID
 """
 from __future__ import annotations
 
@@ -81,11 +84,68 @@ async def install_rich_menu(settings: Settings) -> None:
     print(f"rich menu {menu_id} installed as the default for every user")
 
 
-def main(argv: list[str] | None = None) -> int:
+async def officers_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Invite, list and revoke officers. Codes expire and work once; only hashes are kept."""
+    import datetime as dt
+    import time
+
+    from handlers.flows.officer import GROUP_ROLE, make_invite_code
+    from handlers.municipality import load_municipality
+    from storage import officers
+
+    db = await Database.open(settings.database_path)
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    try:
+        if args.action == "invite":
+            divisions = load_municipality(settings.municipality_config).divisions
+            if args.division not in divisions:
+                print(f"rongrian: unknown division {args.division!r}; one of "
+                      f"{', '.join(divisions)}", file=sys.stderr)
+                return 2
+            code = make_invite_code()
+            role = GROUP_ROLE if args.group else args.role
+            await officers.create_invite(db, code, args.division, role,
+                                         time.time() + args.hours * 3600, stamp)
+            where = "in the division's group chat" if args.group else "to the bot in a private chat"
+            print(f"{code}\nSend this code {where} within {args.hours} hours; it works once.")
+        elif args.action == "list":
+            for row in await officers.listing(db):
+                state = "active" if row["active"] else f"revoked {row['revoked_at']}"
+                print(f"#{row['id']} {row['division']} {row['role']} {row['platform']} "
+                      f"since {row['created_at']} {state}")
+        elif not await officers.revoke(db, args.id, stamp):
+            print(f"rongrian: no active officer #{args.id}", file=sys.stderr)
+            return 2
+        else:
+            print(f"officer #{args.id} revoked")
+    finally:
+        await db.close()
+    return 0
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
-    parser.add_argument("command", nargs="?", default="serve",
-                        choices=("serve", "outbox", "line-richmenu"))
-    args = parser.parse_args(argv)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="run the service (the default)")
+    commands.add_parser("outbox", help="list replies that failed or are held back")
+    commands.add_parser("line-richmenu", help="install the LINE rich menu")
+    people = commands.add_parser("officers", help="invite, list or revoke officers")
+    actions = people.add_subparsers(dest="action", required=True)
+    invite = actions.add_parser("invite", help="print a one-time code")
+    invite.add_argument("--division", required=True)
+    invite.add_argument("--role", default="officer",
+                        choices=("officer", "head", "centre", "integrity", "admin"))
+    invite.add_argument("--group", action="store_true",
+                        help="a code that binds a group chat to the division")
+    invite.add_argument("--hours", type=int, default=72, help="how long the code works")
+    actions.add_parser("list", help="every officer, active or revoked")
+    revoke = actions.add_parser("revoke", help="end an officer's access")
+    revoke.add_argument("id", type=int)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
@@ -97,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "outbox":
             asyncio.run(list_troubles(settings))
+        elif args.command == "officers":
+            return asyncio.run(officers_command(settings, args))
         elif args.command == "line-richmenu":
             if not settings.line_enabled:
                 print("rongrian: configuration error: LINE_CHANNEL_SECRET and "

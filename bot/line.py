@@ -29,10 +29,12 @@ from linebot.v3.webhook import WebhookParser
 from linebot.v3.webhooks import (
     Event,
     FollowEvent,
+    GroupSource,
     ImageMessageContent,
     LocationMessageContent,
     MessageEvent,
     PostbackEvent,
+    RoomSource,
     TextMessageContent,
     UnfollowEvent,
     UserSource,
@@ -167,14 +169,25 @@ class LineChannel:
 
     # -- inbound ----------------------------------------------------------------------
     async def incoming(self, event: Event) -> Incoming | None:
-        """The neutral form of ``event``; None for events no citizen's chat makes here
-        (group chats, unsend, read receipts, unfollow, which :meth:`handle` treats)."""
-        if not isinstance(event.source, UserSource) or not event.source.user_id:
+        """The neutral form of ``event``; None for events no chat of ours makes (unsend,
+        read receipts, joins; unfollow, which :meth:`handle` treats; in a group, anything
+        but text and buttons)."""
+        source = event.source
+        if isinstance(source, UserSource) and source.user_id:
+            chat_id, group = source.user_id, False
+        elif isinstance(source, GroupSource | RoomSource) and source.user_id:
+            chat_id = source.group_id if isinstance(source, GroupSource) else source.room_id
+            group = True
+        else:
             return None
         base: dict[str, Any] = dict(
-            platform="line", update_key=event.webhook_event_id, chat_id=event.source.user_id,
-            user_id=event.source.user_id, reply_token=getattr(event, "reply_token", None),
-            reply_expires=time.time() + REPLY_TOKEN_TTL)
+            platform="line", update_key=event.webhook_event_id, chat_id=chat_id,
+            user_id=source.user_id, reply_token=getattr(event, "reply_token", None),
+            reply_expires=time.time() + REPLY_TOKEN_TTL, group=group)
+        if group and not (isinstance(event, PostbackEvent) or (
+                isinstance(event, MessageEvent) and isinstance(event.message,
+                                                               TextMessageContent))):
+            return None
         if isinstance(event, FollowEvent):
             return Incoming(**base, text="/start")  # adding the account means "start"
         if isinstance(event, PostbackEvent):

@@ -46,7 +46,7 @@ def now_utc() -> dt.datetime:
 class Service:
     def __init__(self, settings: Settings, *, webhook_url: str | None = None,
                  clock: Clock = now_utc, pacing: Pacing = TELEGRAM_PACING,
-                 line_pacing: Pacing = LINE_PACING) -> None:
+                 line_pacing: Pacing = LINE_PACING, sweep_interval: float = 60.0) -> None:
         """``webhook_url`` is where Telegram should post updates (set with ``setWebhook``
         at start); None leaves the registration as the operator made it."""
         if settings.telegram_bot_token is None and not settings.line_enabled:
@@ -56,6 +56,8 @@ class Service:
         self.clock = clock
         self.pacing = pacing
         self.line_pacing = line_pacing
+        self.sweep_interval = sweep_interval
+        self._sweep_task: asyncio.Task[None] | None = None
         self.url = ""
         self.telegram: TelegramChannel | None = None
         self.line: LineChannel | None = None
@@ -94,6 +96,7 @@ class Service:
         self.url = f"http://{s.host}:{port}"
 
         self._worker_task = asyncio.create_task(self.worker.run())
+        self._sweep_task = asyncio.create_task(self._sweep())
         if self.telegram is not None:
             if s.telegram_mode == "polling":
                 self._poll_task = asyncio.create_task(self.telegram.poll())
@@ -126,6 +129,15 @@ class Service:
                            AsyncMessagingApiBlob(self._line_client), self.engine, media,
                            s.line_channel_secret)  # type: ignore[arg-type]
 
+    async def _sweep(self) -> None:
+        """Close resolved cases nobody confirmed in time; in the service, so no cron."""
+        while True:
+            try:
+                await self.engine.autoclose()
+            except Exception:  # a locked or full disk: try again next round
+                log.exception("closing unconfirmed cases failed")
+            await asyncio.sleep(self.sweep_interval)
+
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
@@ -136,10 +148,11 @@ class Service:
         self._stopped = True
         if self._runner is not None:
             await self._runner.cleanup()
-        if self._poll_task is not None:
-            self._poll_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poll_task
+        for task in (self._poll_task, self._sweep_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.worker.stop()
         if self._worker_task is not None:
             await self._worker_task

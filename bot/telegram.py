@@ -47,6 +47,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ("message", "callback_query")
+GROUPS = ("group", "supergroup")  # a division's group chat, bound with an invitation code
 MAX_CALLBACK_DATA = 64
 
 
@@ -94,6 +95,9 @@ class TelegramChannel:
     # -- outbound ---------------------------------------------------------------------
     async def send(self, chat_id: str, replies: list[Reply], delivery: Delivery) -> None:
         for reply in replies:
+            for sha in reply.images:
+                photo = await asyncio.to_thread(self.media.path(sha).read_bytes)
+                await self.bot.send_photo(chat_id=int(chat_id), photo=photo)
             await self.bot.send_message(chat_id=int(chat_id), text=reply.text,
                                         reply_markup=render_markup(reply))
 
@@ -110,24 +114,29 @@ class TelegramChannel:
 
     # -- inbound ----------------------------------------------------------------------
     async def incoming(self, update: Update) -> Incoming | None:
-        """The neutral form of ``update``; None for updates a citizen's chat does not make
-        (edits, group messages, channel posts, membership changes)."""
+        """The neutral form of ``update``; None for what no chat of ours makes (edits,
+        channel posts, membership changes, anything but text and buttons in a group)."""
         key = str(update.update_id)
         query = update.callback_query
         if query is not None:
             message = query.message
             chat = message.chat if message is not None else None
-            if chat is not None and chat.type != "private":
+            if chat is not None and chat.type not in ("private", *GROUPS):
                 return None
             return Incoming("telegram", key, str(chat.id if chat else query.from_user.id),
                             str(query.from_user.id), query.from_user.language_code,
-                            choice=query.data or "")
+                            choice=query.data or "", group=chat is not None and
+                            chat.type in GROUPS)
         message = update.message
-        if message is None or message.chat.type != "private" or message.from_user is None:
+        if message is None or message.from_user is None:
             return None
         base = dict(platform="telegram", update_key=key, chat_id=str(message.chat.id),
                     user_id=str(message.from_user.id),
                     language=message.from_user.language_code)
+        if message.chat.type in GROUPS:
+            return Incoming(**base, text=message.text, group=True) if message.text else None
+        if message.chat.type != "private":
+            return None
         if message.text is not None:
             return Incoming(**base, text=message.text)
         if message.location is not None:

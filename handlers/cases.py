@@ -5,13 +5,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from handlers.case_rules import NEW
 from handlers.workdays import BANGKOK, buddhist_year
 from handlers.types import Reply
 from storage import cases as case_store
 from storage import events, outbox
 from storage.db import Tx
-
-NEW = "new"
 
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _REFERENCE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,6})\s*-\s*(\d{4})\s*-\s*(\d{1,5})(?!\d)")

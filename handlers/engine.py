@@ -12,16 +12,20 @@ import sqlite3
 from collections.abc import Callable
 
 from handlers import flows  # noqa: F401  (registers the steps)
+from handlers import case_rules
+from handlers.flows import officer
 from handlers.flows.common import MENU
 from handlers.turn import STEPS, Services, Turn
 from handlers.types import Incoming, Outcome, Reply
 from handlers.texts import t
-from storage import conversations, outbox, updates
+from storage import cases as case_store
+from storage import conversations, events, officers, outbox, updates
 from storage.conversations import ConversationRow
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
+CONFIRM_DAYS = 7  # a resolved case waits this long for "is it fixed?" before it closes
 CANCEL_WORDS = frozenset({"ยกเลิก", "cancel"})
 ALWAYS_VALID = frozenset({"menu"})
 
@@ -51,7 +55,7 @@ class Engine:
             log.exception("a step failed on a %s update; the citizen was asked to retry",
                           incoming.platform)
             outcome = await self._apologize(incoming, stamp)
-        if outcome.replies and self._on_queued is not None:
+        if (outcome.replies or outcome.notified) and self._on_queued is not None:
             self._on_queued()
         return outcome
 
@@ -72,9 +76,12 @@ class Engine:
                                  [r.to_json() for r in turn.replies], stamp,
                                  reply_token=incoming.reply_token,
                                  reply_expires=incoming.reply_expires)
+            for platform, chat_id, replies in turn.elsewhere:
+                await outbox.enqueue(tx, platform, chat_id, [r.to_json() for r in replies], stamp)
         if turn.case_reference:
             log.info("case %s filed via %s", turn.case_reference, incoming.platform)
-        return Outcome(replies=turn.replies, case_reference=turn.case_reference)
+        return Outcome(replies=turn.replies, case_reference=turn.case_reference,
+                       notified=len(turn.elsewhere))
 
     async def unfollow(self, platform: str, chat_id: str, update_key: str) -> None:
         """The person blocked or removed the bot: send nothing more, forget the draft."""
@@ -87,6 +94,33 @@ class Engine:
             if conv is not None:
                 conv.step, conv.data = MENU, {}
                 await conversations.save(tx, conv, stamp)
+
+    async def autoclose(self, days: int = CONFIRM_DAYS) -> int:
+        """Close cases resolved ``days`` ago whose citizen never said whether they are fixed,
+        as "closed without confirmation" (counted apart from "fixed"). Returns how many."""
+        now = self.services.clock()
+        stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds")
+        cutoff = (now - dt.timedelta(days=days)).astimezone(dt.UTC).isoformat(timespec="seconds")
+        async with self.db.transaction() as tx:
+            stale = await case_store.resolved_before(tx, cutoff)
+            for case in stale:
+                await case_store.update(tx, case["id"], status=case_rules.UNCONFIRMED,
+                                        awaiting=None)
+                await events.record(tx, case["id"], stamp, "clock", "unconfirmed",
+                                    case["status"], case_rules.UNCONFIRMED, None)
+                text = t(case["lang"], "u.unconfirmed", reference=case["reference"], days=days)
+                await outbox.enqueue(tx, case["platform"], case["chat_id"],
+                                     [Reply(text).to_json()], stamp)
+                conv = await conversations.load(tx, case["platform"], case["chat_id"])
+                if conv is not None and conv.data.get("case") == case["reference"]:
+                    paused = conv.data.get("_paused") or {"step": MENU, "data": {}}
+                    conv.step, conv.data = paused["step"], paused["data"]
+                    await conversations.save(tx, conv, stamp)
+        if stale:
+            log.info("%d resolved case(s) closed without confirmation", len(stale))
+            if self._on_queued is not None:
+                self._on_queued()
+        return len(stale)
 
     async def _apologize(self, incoming: Incoming, stamp: str) -> Outcome:
         async with self.db.transaction() as tx:
@@ -101,11 +135,57 @@ class Engine:
         return Outcome(replies=[reply])
 
 
+OFFICER_COMMANDS = frozenset({"cases", "overdue"})
+
+
 async def dispatch(turn: Turn) -> None:
+    """Invitation codes, then officers' messages, then citizens' (a group chat's messages
+    count only from officers: the bot never answers a group's own chatter)."""
+    incoming = turn.incoming
+    invite = officer.INVITE_CODE.match(incoming.text or "")
+    if invite:
+        await officer.redeem_invite(turn, invite.group(1).upper())
+        return
+    turn.officer = await officers.find(turn.tx, incoming.platform, incoming.user_id)
+    offered = turn.offered()
+    if incoming.choice is None and incoming.text is not None:
+        # A button of a reply keyboard (or someone typing its label) sends the label back.
+        typed = incoming.text.strip()
+        value = next((v for v, label in offered.items() if label == typed), None)
+        if value is not None:
+            turn.incoming = incoming = dataclasses.replace(incoming, choice=value, text=None)
+    if turn.officer is not None:
+        await dispatch_officer(turn)
+    elif incoming.group:
+        return
+    elif incoming.command in OFFICER_COMMANDS or (incoming.choice or "").startswith(("o:", "o.")):
+        officer.refuse(turn, f"officer action {(incoming.choice or incoming.command or '')[:12]!r}")
+    else:
+        await dispatch_citizen(turn)
+
+
+async def dispatch_officer(turn: Turn) -> None:
+    incoming = turn.incoming
+    if not turn.conv.step.startswith("o.") or turn.conv.step not in STEPS:
+        turn.reset()
+        turn.conv.step = officer.MENU
+    command = incoming.command
+    if command in ("start", "menu", "help") or command == "cancel" or incoming.choice == "cancel":
+        if command == "cancel" or incoming.choice == "cancel":
+            turn.note(t(turn.lang, "cancelled"))
+        turn.reset()
+        await turn.goto(officer.MENU)
+    elif command in OFFICER_COMMANDS:
+        await officer.show_list(turn, overdue=command == "overdue")
+    elif not await officer.handle_choice(turn):
+        await STEPS[turn.conv.step].receive(turn)
+
+
+async def dispatch_citizen(turn: Turn) -> None:
     """Commands and buttons that mean the same at every step, then the step itself."""
     incoming = turn.incoming
-    if turn.conv.step not in STEPS:  # a step renamed or removed since the chat was saved
-        turn.reset()
+    if turn.conv.step not in STEPS or turn.conv.step.startswith("o."):
+        turn.reset()  # a step renamed since the chat was saved, or an officer revoked
         turn.conv.step = MENU
     command = incoming.command
     if command in ("start", "menu", "help"):
@@ -120,12 +200,6 @@ async def dispatch(turn: Turn) -> None:
         await turn.reprompt()
         return
     offered = turn.offered()
-    if incoming.choice is None and incoming.text is not None:
-        # A button of a reply keyboard (or a citizen typing its label) sends the label back.
-        typed = incoming.text.strip()
-        value = next((v for v, label in offered.items() if label == typed), None)
-        if value is not None:
-            turn.incoming = incoming = dataclasses.replace(incoming, choice=value, text=None)
     if incoming.choice is not None:
         if incoming.choice.startswith("more:"):
             await turn.more(incoming.choice.removeprefix("more:"))

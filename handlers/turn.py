@@ -17,6 +17,7 @@ from handlers.types import Card, Choice, Incoming, Reply, Request
 from handlers.workdays import WorkCalendar
 from storage.conversations import ConversationRow
 from storage.db import Tx
+from storage.officers import Officer
 
 Clock = Callable[[], dt.datetime]
 
@@ -65,7 +66,9 @@ class Turn:
         self.services = services
         self.now = now
         self.replies: list[Reply] = []
+        self.elsewhere: list[tuple[str, str, list[Reply]]] = []
         self.case_reference: str | None = None
+        self.officer: Officer | None = None  # set when the sender is a registered officer
         self._note: str | None = None
 
     # -- reading -------------------------------------------------------------------------
@@ -125,6 +128,10 @@ class Turn:
             return
         rest = tuple(Choice(value, label) for value, label in items[start:])
         self.replies.append(Reply(self.t("more"), rest, choices_offset=start))
+
+    def notify(self, platform: str, chat_id: str, replies: list[Reply]) -> None:
+        """Queue messages to another chat (a citizen, an officer, a group) in this commit."""
+        self.elsewhere.append((platform, chat_id, replies))
 
     def flush_note(self) -> None:
         """Send a pending note on its own (when no prompt follows)."""

@@ -46,6 +46,7 @@ class Incoming:
     photo: Photo | None = None
     contact_phone: str | None = None
     other: str | None = None
+    group: bool = False  # said in a group chat (a division's), not a private one
     reply_token: str | None = None
     reply_expires: float | None = None  # epoch seconds after which the token is useless
 
@@ -102,6 +103,7 @@ class Reply:
     columns: int = 1
     card: Card | None = None
     choices_offset: int = 0  # these choices continue the step's list from this position
+    images: tuple[str, ...] = ()  # stored photos (SHA-256) to show before the text
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -122,6 +124,7 @@ class Reply:
             card=Card(card["title"], tuple(tuple(r) for r in card.get("rows", ())),
                       card.get("footer")) if card else None,
             choices_offset=data.get("choices_offset", 0),
+            images=tuple(data.get("images", ())),
         )
 
 
@@ -132,3 +135,4 @@ class Outcome:
     duplicate: bool = False
     replies: list[Reply] = field(default_factory=list)
     case_reference: str | None = None
+    notified: int = 0  # batches queued to other chats

@@ -79,3 +79,29 @@ async def find_for_citizen(tx: Tx, reference: str, platform: str, user_id: str) 
 async def photo_count(tx: Tx, case_id: int) -> int:
     row = await tx.fetchone("SELECT COUNT(*) AS n FROM case_photos WHERE case_id = ?", (case_id,))
     return int(row["n"]) if row else 0
+
+
+async def get(tx: Tx, case_id: int) -> Row | None:
+    return await tx.fetchone("SELECT * FROM cases WHERE id = ?", (case_id,))
+
+
+async def update(tx: Tx, case_id: int, **fields: object) -> None:
+    """Set some columns of a case (names come from our code, never from input)."""
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    await tx.execute(f"UPDATE cases SET {assignments} WHERE id = ?", (*fields.values(), case_id))
+
+
+async def open_for_division(tx: Tx, division: str, closed: tuple[str, ...], limit: int
+                            ) -> list[Row]:
+    """A division's cases still open, the one due soonest first."""
+    marks = ", ".join("?" * len(closed))
+    return await tx.fetchall(
+        f"SELECT * FROM cases WHERE division = ? AND status NOT IN ({marks}) "
+        "ORDER BY due_on, id LIMIT ?", (division, *closed, limit))
+
+
+async def resolved_before(tx: Tx, cutoff: str) -> list[Row]:
+    """Cases resolved before ``cutoff`` whose citizen never said whether they are fixed."""
+    return await tx.fetchall(
+        "SELECT * FROM cases WHERE status = 'resolved' AND resolved_at < ? ORDER BY id",
+        (cutoff,))

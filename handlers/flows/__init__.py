@@ -1,4 +1,4 @@
 """Conversation flows. Importing this package registers every step in ``handlers.turn.STEPS``."""
-from handlers.flows import grievance, menu, status  # noqa: F401  (registration)
+from handlers.flows import followup, grievance, menu, officer, status  # noqa: F401
 
-__all__ = ["grievance", "menu", "status"]
+__all__ = ["followup", "grievance", "menu", "officer", "status"]

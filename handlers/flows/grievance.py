@@ -9,10 +9,13 @@ import re
 from typing import Any
 
 from handlers.cases import Draft, file_grievance
+from handlers.casework import OFFICER_LANG, alert_division
 from handlers.flows.common import MENU, describe_location, menu_choices
 from handlers.turn import Turn, step
 from handlers.types import Card, Choice
+from handlers.texts import t
 from handlers.workdays import format_date
+from storage import cases as case_store
 
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000
 ADDRESS_MIN, ADDRESS_MAX = 3, 300
@@ -249,6 +252,9 @@ async def confirm(turn: Turn) -> None:
         received_on=received_on, due_on=due_on,
     )
     turn.case_reference = filed.reference
+    case = await case_store.find(turn.tx, filed.reference)
+    assert case is not None
+    await alert_division(turn, case, t(OFFICER_LANG, "o.alert", reference=filed.reference))
     due = turn.t("g.ack.due_value", days=muni.result_working_days,
                  due=format_date(due_on, turn.lang, weekday=True))
     footer = turn.t("g.ack.keep", phone=muni.phone)

@@ -1,0 +1,139 @@
+"""Work on a case after it is filed: moving its status, telling its citizen, alerting its
+division, and pausing the citizen's conversation for a question the case asks them.
+
+Everything here runs inside the turn's transaction and queues messages with
+:meth:`Turn.notify`, so a status change, its timeline event and the messages about it
+commit together.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from handlers.case_rules import actions_for
+from handlers.flows.common import describe_location
+from handlers.texts import t
+from handlers.turn import Turn
+from handlers.types import Card, Choice, Reply
+from handlers.workdays import BANGKOK, format_date
+from storage import cases as case_store
+from storage import conversations, events, officers
+from storage.db import Row
+
+OFFICER_LANG = "th"  # officers read the municipality's own language
+FOLLOW_UP_STEPS = ("c.answer", "c.confirm", "c.rating")
+
+
+def stamp(turn: Turn) -> str:
+    return turn.now.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def division_name(turn: Turn, code: str, lang: str) -> str:
+    named = turn.muni.divisions.get(code)
+    return named(lang) if named else code
+
+
+def category_name(turn: Turn, code: str, lang: str) -> str:
+    category = turn.muni.category(code)
+    return category.name(lang) if category else code
+
+
+async def move(turn: Turn, case: Row, to_status: str, actor: str, kind: str,
+               note: str | None = None, **fields: Any) -> Row:
+    """Change the case's status (and other columns), record the event; the fresh row."""
+    await case_store.update(turn.tx, case["id"], status=to_status, **fields)
+    await events.record(turn.tx, case["id"], stamp(turn), actor, kind, case["status"], to_status,
+                        note)
+    fresh = await case_store.get(turn.tx, case["id"])
+    assert fresh is not None
+    return fresh
+
+
+def tell_citizen(turn: Turn, case: Row, key: str, choices: tuple[Choice, ...] = (),
+                 images: tuple[str, ...] = (), **fields: Any) -> Reply:
+    """Queue text ``key`` to the case's citizen, in their language, on their platform."""
+    lang = case["lang"]
+    reply = Reply(t(lang, key, reference=case["reference"],
+                    division=division_name(turn, case["division"], lang), **fields),
+                  choices, images=images)
+    turn.notify(case["platform"], case["chat_id"], [reply])
+    return reply
+
+
+async def pause_citizen(turn: Turn, case: Row, step: str, reply: Reply) -> None:
+    """Put the citizen's chat at ``step`` about ``case`` (their draft, if any, waits)."""
+    tx = turn.tx
+    conv = await conversations.load(tx, case["platform"], case["chat_id"])
+    if conv is None:
+        conv = conversations.ConversationRow(case["platform"], case["chat_id"], case["user_id"],
+                                             case["lang"], "menu")
+    paused = conv.data.get("_paused")
+    if conv.step not in FOLLOW_UP_STEPS:
+        paused = {"step": conv.step, "data": conv.data}
+    conv.step = step
+    conv.data = {"case": case["reference"], "_paused": paused,
+                 "_offered": {c.value: c.label for c in reply.choices}}
+    await conversations.save(tx, conv, stamp(turn))
+
+
+def case_card(turn: Turn, case: Row, title: str, timeline: list[Row] | None = None,
+              photos: int = 0) -> Card:
+    lang = OFFICER_LANG
+    rows = [
+        (t(lang, "o.field.category"), category_name(turn, case["category"], lang)),
+        (t(lang, "o.field.status"), t(lang, f"status.{case['status']}")),
+        (t(lang, "o.field.description"), case["description"]),
+        (t(lang, "o.field.location"), describe_location(
+            turn, case["location_text"], case["location_lat"], case["location_lon"])),
+    ]
+    if case["location_lat"] is not None:
+        rows.append((t(lang, "o.field.map"), "https://www.google.com/maps?q="
+                     f"{case['location_lat']:.6f},{case['location_lon']:.6f}"))
+    if photos:
+        rows.append((t(lang, "o.field.photos"), t(lang, "g.summary.photos", count=photos)))
+    rows += [
+        (t(lang, "o.field.due"), format_date(dt.date.fromisoformat(case["due_on"]), lang,
+                                             short=True)),
+        (t(lang, "o.field.contact"), case["phone"] or t(lang, "o.contact.none")),
+    ]
+    if timeline:
+        lines = [f"{_when(e['at'])} {t(lang, 'status.' + e['to_status']) if e['to_status'] else ''}"
+                 f"{' · ' + e['note'] if e['note'] else ''} ({e['kind']})" for e in timeline]
+        rows.append((t(lang, "o.field.timeline"), "\n".join(lines)))
+    return Card(title, tuple(rows))
+
+
+def _when(iso: str) -> str:
+    return dt.datetime.fromisoformat(iso).astimezone(BANGKOK).strftime("%d/%m %H:%M")
+
+
+def action_choices(case: Row) -> tuple[Choice, ...]:
+    return tuple(Choice(f"o:{action}:{case['reference']}", t(OFFICER_LANG, f"o.do.{action}"))
+                 for action in actions_for(case["status"]))
+
+
+async def case_photos(turn: Turn, case: Row) -> tuple[str, ...]:
+    rows = await turn.tx.fetchall(
+        "SELECT sha256 FROM case_photos WHERE case_id = ? ORDER BY position", (case["id"],))
+    return tuple(r["sha256"] for r in rows)
+
+
+async def alert_division(turn: Turn, case: Row, title: str) -> None:
+    """Tell every officer of the case's division, and its bound groups, with the actions."""
+    images = await case_photos(turn, case)
+    card = case_card(turn, case, title, photos=len(images))
+    reply = Reply(card.as_text(), action_choices(case), columns=2, card=card, images=images)
+    for officer in await officers.of_division(turn.tx, case["division"]):
+        turn.notify(officer.platform, officer.chat_id, [reply])
+    for platform, chat_id in await officers.groups_of(turn.tx, case["division"]):
+        turn.notify(platform, chat_id, [reply])
+
+
+async def tell_heads(turn: Turn, case: Row, key: str) -> None:
+    """Tell the division's heads (its officers, when it has no head registered)."""
+    people = await officers.of_division(turn.tx, case["division"], roles=("head",)) or \
+        await officers.of_division(turn.tx, case["division"])
+    text = t(OFFICER_LANG, key, reference=case["reference"])
+    for officer in people:
+        turn.notify(officer.platform, officer.chat_id,
+                    [Reply(text, action_choices(case), columns=2)])

@@ -1,0 +1,118 @@
+"""The citizen's side of work on their case: answering an officer's question, saying
+whether the case is fixed, and rating the work. Each pauses whatever the citizen was doing
+(a new complaint's draft waits) and resumes it afterwards."""
+from __future__ import annotations
+
+import datetime as dt
+
+from handlers import case_rules
+from handlers.casework import OFFICER_LANG, move, tell_heads
+from handlers.flows.officer import officer_reply_about
+from handlers.texts import t
+from handlers.turn import Turn, step
+from handlers.types import Choice
+from storage import cases as case_store
+from storage import events
+from storage.db import Row
+
+ANSWER, CONFIRM, RATING = "c.answer", "c.confirm", "c.rating"
+
+
+async def the_case(turn: Turn) -> Row | None:
+    reference = turn.data.get("case")
+    return await case_store.find(turn.tx, reference) if reference else None
+
+
+async def resume(turn: Turn) -> None:
+    """Back to where the citizen was before the case asked them something."""
+    paused = turn.data.get("_paused") or {"step": "menu", "data": {}}
+    turn.conv.step, turn.conv.data = paused["step"], paused["data"]
+    await turn.reprompt()
+
+
+def stamp(turn: Turn) -> str:
+    return turn.now.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+# -- an officer's question -----------------------------------------------------------------
+async def prompt_answer(turn: Turn) -> None:
+    turn.say(turn.t("u.answer.wait"), [turn.choice("menu", "menu.back")])
+
+
+@step(ANSWER, prompt=prompt_answer)
+async def receive_answer(turn: Turn) -> None:
+    case = await the_case(turn)
+    incoming = turn.incoming
+    text = (incoming.text or "").strip()[:2000]
+    if case is None or case["awaiting"] != "answer":
+        await resume(turn)
+        return
+    if not text and incoming.photo is None:
+        await turn.reprompt()
+        return
+    if incoming.photo is not None:
+        position = await case_store.photo_count(turn.tx, case["id"]) + 1
+        await turn.tx.insert("INSERT INTO case_photos (case_id, position, sha256) "
+                             "VALUES (?, ?, ?)", (case["id"], position, incoming.photo.sha256))
+    await events.record(turn.tx, case["id"], stamp(turn), "citizen", "answered",
+                        case["status"], case["status"], text or None)
+    await case_store.update(turn.tx, case["id"], awaiting=None)
+    answer = text or t(OFFICER_LANG, "o.answer.photo")
+    await officer_reply_about(turn, case, t(OFFICER_LANG, "o.answer",
+                                             reference=case["reference"], answer=answer),
+                              (incoming.photo.sha256,) if incoming.photo else ())
+    turn.note(turn.t("u.answer.sent"))
+    await resume(turn)
+
+
+# -- is it fixed? --------------------------------------------------------------------------
+async def prompt_confirm(turn: Turn) -> None:
+    reference = turn.data.get("case", "")
+    turn.say(turn.t("u.fixed.ask", reference=reference),
+             [Choice(f"fixed:yes:{reference}", turn.t("u.fixed.yes")),
+              Choice(f"fixed:no:{reference}", turn.t("u.fixed.no"))])
+
+
+@step(CONFIRM, prompt=prompt_confirm)
+async def receive_confirm(turn: Turn) -> None:
+    case = await the_case(turn)
+    value = turn.incoming.choice or ""
+    if case is None or case["status"] != case_rules.RESOLVED:
+        await resume(turn)
+        return
+    if value == f"fixed:yes:{case['reference']}":
+        case = await move(turn, case, case_rules.CONFIRMED, "citizen", "confirmed",
+                          awaiting=None)
+        turn.conv.step = RATING
+        await turn.reprompt()
+    elif value == f"fixed:no:{case['reference']}":
+        case = await move(turn, case, case_rules.NOT_FIXED, "citizen", "not fixed",
+                          awaiting=None)
+        await tell_heads(turn, case, "o.reopened")
+        turn.note(turn.t("u.reopened", reference=case["reference"],
+                         division=turn.muni.divisions[case["division"]](turn.lang)))
+        await resume(turn)
+    else:
+        await turn.reprompt()
+
+
+# -- how satisfied -------------------------------------------------------------------------
+async def prompt_rating(turn: Turn) -> None:
+    stars = [Choice(f"rate:{n}", "⭐" * n) for n in range(1, 6)]
+    turn.say(turn.t("u.closed", reference=turn.data.get("case", "")),
+             [*stars, turn.choice("skip", "skip")])
+
+
+@step(RATING, prompt=prompt_rating)
+async def receive_rating(turn: Turn) -> None:
+    case = await the_case(turn)
+    value = turn.incoming.choice or ""
+    if case is not None and value.startswith("rate:") and value[5:] in "12345":
+        await case_store.update(turn.tx, case["id"], rating=int(value[5:]))
+        await events.record(turn.tx, case["id"], stamp(turn), "citizen", "rated",
+                            case["status"], case["status"], value[5:])
+        turn.note(turn.t("u.rated"))
+    elif value != "skip":
+        await turn.reprompt()
+        return
+    await resume(turn)

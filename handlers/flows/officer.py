@@ -1,0 +1,384 @@
+"""What officers do in chat: see their division's cases, and move a case along.
+
+Every action is authorized against the database when it is asked for and again when it is
+carried out: the officer must be active, the case of their division (the complaint centre
+and admins see every division's), and the move allowed from the case's status *now*. A
+button's payload names an action and a case; it is never trusted further than that.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import secrets
+
+from handlers import case_rules
+from handlers.case_rules import ACTIONS, FINAL
+from handlers.cases import parse_reference
+from handlers.casework import (
+    OFFICER_LANG,
+    action_choices,
+    alert_division,
+    case_card,
+    category_name,
+    division_name,
+    move,
+    pause_citizen,
+    tell_citizen,
+)
+from handlers.texts import t
+from handlers.turn import Turn, step
+from handlers.types import Choice, Reply
+from handlers.workdays import format_date
+from storage import cases as case_store
+from storage import events
+from storage import officers as officer_store
+from storage.db import Row
+from storage.officers import Officer
+
+log = logging.getLogger(__name__)
+
+MENU = "o.menu"
+GROUP_ROLE = "group"  # an invitation that binds a group chat to a division, not a person
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed by hand
+INVITE_CODE = re.compile(r"^\s*(INV(?:-[A-HJ-NP-Z2-9]{4}){3})\s*$", re.IGNORECASE)
+
+
+def make_invite_code() -> str:
+    """``INV-XXXX-XXXX-XXXX``: 60 bits from ``secrets``; only its hash is stored."""
+    groups = ("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(3))
+    return "INV-" + "-".join(groups)
+
+
+async def redeem_invite(turn: Turn, code: str) -> None:
+    """Bind this account (or this group) to the code's division; the code is then used up."""
+    incoming = turn.incoming
+    invite = await officer_store.valid_invite(turn.tx, code, turn.now.timestamp())
+    if invite is None or (invite["role"] == GROUP_ROLE) != incoming.group:
+        log.warning("an invitation code was refused")
+        turn.say(turn.t("o.invite.bad"))
+        return
+    stamp = turn.now.astimezone(dt.UTC).isoformat(timespec="seconds")
+    await officer_store.use_invite(turn.tx, code, stamp)
+    division = division_name(turn, invite["division"], turn.lang)
+    if incoming.group:
+        await officer_store.bind_group(turn.tx, incoming.platform, incoming.chat_id,
+                                       invite["division"], stamp)
+        turn.say(turn.t("o.group.bound", division=division))
+        return
+    await officer_store.bind(turn.tx, incoming.platform, incoming.user_id, incoming.chat_id,
+                             invite["division"], invite["role"], stamp)
+    turn.officer = await officer_store.find(turn.tx, incoming.platform, incoming.user_id)
+    turn.reset()
+    turn.note(turn.t("o.bound", division=division, role=invite["role"]))
+    await turn.goto(MENU)
+LIST_LIMIT = 20
+SEES_ALL = ("centre", "admin")
+
+
+def officer(turn: Turn) -> Officer:
+    assert turn.officer is not None, "officer steps run only for officers"
+    return turn.officer
+
+
+def actor(turn: Turn) -> str:
+    return f"officer:{officer(turn).id}"
+
+
+def cancel_choice(turn: Turn) -> Choice:
+    return turn.choice("cancel", "g.cancel")
+
+
+# -- menu and lists ------------------------------------------------------------------------
+async def prompt_menu(turn: Turn) -> None:
+    me = officer(turn)
+    choices = [turn.choice("o:list", "o.menu.cases")]
+    if me.role in ("head", *SEES_ALL):
+        choices.append(turn.choice("o:overdue", "o.menu.overdue"))
+    turn.say(turn.t("o.menu", division=division_name(turn, me.division, turn.lang)), choices)
+
+
+@step(MENU, prompt=prompt_menu)
+async def receive_menu(turn: Turn) -> None:
+    reference = parse_reference(turn.incoming.text or "", turn.muni.code)
+    if reference is not None:
+        await show_case(turn, reference)
+    else:
+        await prompt_menu(turn)
+
+
+async def show_list(turn: Turn, overdue: bool) -> None:
+    me = officer(turn)
+    if overdue and me.role not in ("head", *SEES_ALL):
+        refuse(turn, "overdue list")
+        return
+    rows = await case_store.open_for_division(turn.tx, me.division, FINAL, LIST_LIMIT)
+    if overdue:
+        today = turn.now.astimezone(dt.UTC).date().isoformat()
+        rows = [r for r in rows if r["due_on"] < today]
+    if not rows:
+        turn.say(turn.t("o.list.none"), [turn.choice("o:list", "o.menu.cases")])
+        return
+    lines = "\n".join(turn.t(
+        "o.list.line", reference=r["reference"],
+        category=category_name(turn, r["category"], turn.lang),
+        status=turn.t(f"status.{r['status']}"),
+        due=format_date(dt.date.fromisoformat(r["due_on"]), turn.lang, short=True))
+        for r in rows)
+    turn.say(turn.t("o.list.overdue" if overdue else "o.list", lines=lines),
+             [Choice(f"o:case:{r['reference']}", r["reference"]) for r in rows], columns=2)
+
+
+async def show_case(turn: Turn, reference: str) -> None:
+    case = await authorized_case(turn, reference)
+    if case is None:
+        return
+    timeline = await events.timeline(turn.tx, case["id"])
+    card = case_card(turn, case, turn.t("o.case", reference=reference), timeline)
+    turn.say_card(card, action_choices(case))
+
+
+# -- authorization -------------------------------------------------------------------------
+def refuse(turn: Turn, what: str) -> None:
+    """Say "not allowed"; log the refusal with no personal data."""
+    log.warning("refused %s to officer %s", what,
+                turn.officer.id if turn.officer else "(not an officer)")
+    turn.say(t(turn.lang, "o.forbidden"))
+
+
+async def authorized_case(turn: Turn, reference: str, action: str | None = None) -> Row | None:
+    """The case, if this officer may act on it (and ``action`` is allowed from its status)."""
+    me = officer(turn)
+    case = await case_store.find(turn.tx, reference)
+    if case is None or (case["division"] != me.division and me.role not in SEES_ALL):
+        refuse(turn, f"access to a case ({action or 'view'})")
+        return None
+    if action is not None and not case_rules.allowed(action, case["status"]):
+        turn.say(turn.t("o.not_now", reference=reference,
+                        status=turn.t(f"status.{case['status']}")), action_choices(case))
+        return None
+    return case
+
+
+# -- actions -------------------------------------------------------------------------------
+async def handle_choice(turn: Turn) -> bool:
+    """An officer's button: ``o:list``, ``o:overdue``, ``o:case:REF``, ``o:ACTION:REF``,
+    ``o.to:DIVISION`` (while transferring). False if it is none of those."""
+    value = turn.incoming.choice or ""
+    if value in ("o:list", "o:overdue"):
+        await show_list(turn, overdue=value == "o:overdue")
+        return True
+    if not value.startswith("o:"):
+        return False
+    _, action, *rest = value.split(":", 2)
+    reference = rest[0] if rest else ""
+    if action == "case":
+        await show_case(turn, reference)
+        return True
+    if action not in ACTIONS:
+        refuse(turn, "an unknown action")
+        return True
+    case = await authorized_case(turn, reference, action)
+    if case is None:
+        return True
+    turn.data["case"] = reference
+    if action in ("accept", "progress"):
+        await carry_out(turn, action, case)
+    else:
+        await turn.goto({"transfer": "o.transfer.to", "reject": "o.reject.reason",
+                         "ask": "o.ask.question", "resolve": "o.resolve.note"}[action])
+    return True
+
+
+async def carry_out(turn: Turn, action: str, case: Row) -> None:
+    """Accept or start work on the case (already authorized) and tell its citizen."""
+    _, to_status = ACTIONS[action]
+    assert to_status is not None
+    case = await move(turn, case, to_status, actor(turn), action)
+    tell_citizen(turn, case, {"accept": "u.accepted", "progress": "u.in_progress"}[action])
+    finish(turn, case)
+
+
+def finish(turn: Turn, case: Row) -> None:
+    turn.data.pop("case", None)
+    turn.conv.step = MENU
+    turn.say(turn.t("o.done", reference=case["reference"],
+                    status=turn.t(f"status.{case['status']}")), action_choices(case), columns=2)
+
+
+async def current_case(turn: Turn, action: str) -> Row | None:
+    """The case this multi-step action is about, authorized again now."""
+    reference = turn.data.get("case")
+    case = await authorized_case(turn, reference, action) if reference else None
+    if case is None:
+        turn.data.pop("case", None)
+        turn.conv.step = MENU
+    return case
+
+
+def typed(turn: Turn) -> str | None:
+    text = (turn.incoming.text or "").strip()
+    return text[:1000] if text else None
+
+
+# transfer: which division, then why
+async def prompt_transfer_to(turn: Turn) -> None:
+    me = officer(turn)
+    choices = [Choice(f"o.to:{code}", name(turn.lang))
+               for code, name in turn.muni.divisions.items() if code != me.division]
+    turn.say(turn.t("o.transfer.to", reference=turn.data.get("case", "")),
+             [*choices, cancel_choice(turn)], columns=2)
+
+
+@step("o.transfer.to", prompt=prompt_transfer_to)
+async def receive_transfer_to(turn: Turn) -> None:
+    value = turn.incoming.choice or ""
+    division = value.removeprefix("o.to:")
+    if not value.startswith("o.to:") or division not in turn.muni.divisions:
+        await turn.reprompt()
+        return
+    turn.data["to"] = division
+    await turn.goto("o.transfer.reason")
+
+
+async def prompt_transfer_reason(turn: Turn) -> None:
+    turn.say(turn.t("o.transfer.reason"), [cancel_choice(turn)])
+
+
+@step("o.transfer.reason", prompt=prompt_transfer_reason)
+async def receive_transfer_reason(turn: Turn) -> None:
+    reason = typed(turn)
+    if reason is None:
+        turn.note(turn.t("o.text.needed"))
+        await turn.reprompt()
+        return
+    case = await current_case(turn, "transfer")
+    if case is None:
+        return
+    to = turn.data.pop("to")
+    from_division = case["division"]
+    case = await move(turn, case, case_rules.NEW, actor(turn), "transferred",
+                      f"{from_division} → {to}: {reason}", division=to)
+    tell_citizen(turn, case, "u.transferred", note=reason)
+    await alert_division(turn, case, t(OFFICER_LANG, "o.transferred_in",
+                                       reference=case["reference"],
+                                       from_division=division_name(turn, from_division,
+                                                                   OFFICER_LANG)))
+    turn.data.pop("case", None)
+    turn.conv.step = MENU
+    turn.say(turn.t("o.transfer.done", reference=case["reference"],
+                    division=division_name(turn, to, turn.lang)))
+
+
+# not our remit: why, then where the citizen should go
+async def prompt_reject_reason(turn: Turn) -> None:
+    turn.say(turn.t("o.reject.reason"), [cancel_choice(turn)])
+
+
+@step("o.reject.reason", prompt=prompt_reject_reason)
+async def receive_reject_reason(turn: Turn) -> None:
+    reason = typed(turn)
+    if reason is None:
+        turn.note(turn.t("o.text.needed"))
+        await turn.reprompt()
+        return
+    turn.data["reason"] = reason
+    await turn.goto("o.reject.where")
+
+
+async def prompt_reject_where(turn: Turn) -> None:
+    turn.say(turn.t("o.reject.where"), [cancel_choice(turn)])
+
+
+@step("o.reject.where", prompt=prompt_reject_where)
+async def receive_reject_where(turn: Turn) -> None:
+    where = typed(turn)
+    if where is None:
+        turn.note(turn.t("o.text.needed"))
+        await turn.reprompt()
+        return
+    case = await current_case(turn, "reject")
+    if case is None:
+        return
+    reason = turn.data.pop("reason")
+    case = await move(turn, case, case_rules.REJECTED, actor(turn), "rejected",
+                      f"{reason} / {where}")
+    tell_citizen(turn, case, "u.rejected", note=reason, where=where)
+    finish(turn, case)
+
+
+# ask the citizen
+async def prompt_ask(turn: Turn) -> None:
+    turn.say(turn.t("o.ask.question"), [cancel_choice(turn)])
+
+
+@step("o.ask.question", prompt=prompt_ask)
+async def receive_ask(turn: Turn) -> None:
+    question = typed(turn)
+    if question is None:
+        turn.note(turn.t("o.text.needed"))
+        await turn.reprompt()
+        return
+    case = await current_case(turn, "ask")
+    if case is None:
+        return
+    await case_store.update(turn.tx, case["id"], awaiting="answer", asked_by=officer(turn).id)
+    await events.record(turn.tx, case["id"], turn.now.astimezone(dt.UTC).isoformat(
+        timespec="seconds"), actor(turn), "asked", case["status"], case["status"], question)
+    reply = tell_citizen(turn, case, "u.asked", question=question)
+    await pause_citizen(turn, case, "c.answer", reply)
+    turn.data.pop("case", None)
+    turn.conv.step = MENU
+    turn.say(turn.t("o.ask.done", reference=case["reference"]))
+
+
+# resolved: what was done, then an optional after-photo
+async def prompt_resolve_note(turn: Turn) -> None:
+    turn.say(turn.t("o.resolve.note"), [cancel_choice(turn)])
+
+
+@step("o.resolve.note", prompt=prompt_resolve_note)
+async def receive_resolve_note(turn: Turn) -> None:
+    note = typed(turn)
+    if note is None:
+        turn.note(turn.t("o.text.needed"))
+        await turn.reprompt()
+        return
+    turn.data["note"] = note
+    await turn.goto("o.resolve.photo")
+
+
+async def prompt_resolve_photo(turn: Turn) -> None:
+    turn.say(turn.t("o.resolve.photo"), [turn.choice("skip", "skip"), cancel_choice(turn)],
+             request="photo")
+
+
+@step("o.resolve.photo", prompt=prompt_resolve_photo)
+async def receive_resolve_photo(turn: Turn) -> None:
+    photo = turn.incoming.photo
+    if photo is None and turn.incoming.choice != "skip":
+        await turn.reprompt()
+        return
+    case = await current_case(turn, "resolve")
+    if case is None:
+        return
+    note = turn.data.pop("note")
+    case = await move(turn, case, case_rules.RESOLVED, actor(turn), "resolved", note,
+                      resolved_at=turn.now.astimezone(dt.UTC).isoformat(timespec="seconds"),
+                      awaiting="confirm")
+    lang = case["lang"]
+    choices = (Choice(f"fixed:yes:{case['reference']}", t(lang, "u.fixed.yes")),
+               Choice(f"fixed:no:{case['reference']}", t(lang, "u.fixed.no")))
+    reply = tell_citizen(turn, case, "u.resolved", choices,
+                         images=(photo.sha256,) if photo else (), note=note)
+    await pause_citizen(turn, case, "c.confirm", reply)
+    finish(turn, case)
+
+
+async def officer_reply_about(turn: Turn, case: Row, text: str,
+                              images: tuple[str, ...] = ()) -> None:
+    """Relay something from the citizen to the officer who asked (for the follow-up flow)."""
+    asker = await officer_store.get(turn.tx, case["asked_by"]) if case["asked_by"] else None
+    if asker is not None:
+        turn.notify(asker.platform, asker.chat_id,
+                    [Reply(text, action_choices(case), columns=2, images=images)])

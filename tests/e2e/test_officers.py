@@ -1,0 +1,303 @@
+"""Officers in the loop, end to end through the sandbox: alerts in chat, actions from chat,
+and every change told to the citizen, on Telegram and LINE alike."""
+from __future__ import annotations
+
+from bot.sandbox.line_api import LineEmulator
+from bot.sandbox.telegram_api import TelegramEmulator
+from bot.service import Service
+from handlers.flows.officer import make_invite_code
+from storage import officers
+from tests.support import (
+    FakeClock,
+    LineCitizen,
+    TelegramCitizen,
+    file_on_telegram,
+    outbox_settled,
+    rows,
+)
+
+PHOTO = b"\xff\xd8 the pothole \xff\xd9"
+AFTER = b"\xff\xd8 the pothole, filled \xff\xd9"
+WORKS_OFFICER, WORKS_HEAD, HEALTH_OFFICER, CITIZEN = 2001, 2002, 2003, 1001
+
+
+async def invite(service: Service, division: str, role: str = "officer",
+                 hours: float = 72) -> str:
+    """What ``python -m bot officers invite`` does, on the service's own clock."""
+    code = make_invite_code()
+    await officers.create_invite(service.db, code, division, role,
+                                 service.clock().timestamp() + hours * 3600,
+                                 "2026-11-30T03:00:00+00:00")
+    return code
+
+
+async def officer_on_telegram(service: Service, emulator: TelegramEmulator, chat_id: int,
+                              division: str = "works", role: str = "officer") -> TelegramCitizen:
+    person = TelegramCitizen(emulator, chat_id)
+    (bound,) = await person.say(await invite(service, division, role))
+    assert bound.startswith("ลงทะเบียนเป็นเจ้าหน้าที่ของ")
+    return person
+
+
+async def next_texts(person: TelegramCitizen, count: int) -> list[str | None]:
+    """Messages the bot sent to ``person`` on its own (not answers to their action)."""
+    messages = await person.emu.wait_for(person.chat_id, person.seen + count)
+    new = messages[person.seen:]
+    person.seen = len(messages)
+    return [m["text"] for m in new]
+
+
+def buttons(person: TelegramCitizen) -> list[str]:
+    markup = person.last_markup()
+    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_the_whole_loop_from_filing_to_rating(
+        service: Service, emulator: TelegramEmulator) -> None:
+    officer = await officer_on_telegram(service, emulator, WORKS_OFFICER)
+    assert await officer.say("/start") == ["เมนูเจ้าหน้าที่ กองช่าง"]
+
+    citizen = TelegramCitizen(emulator, CITIZEN)
+    await citizen.say("/start")
+    await citizen.press("📝 ร้องเรียน")
+    await citizen.press("ถนน ทางเท้าชำรุด")
+    await citizen.say("หลุมใหญ่กลางถนนหน้าโรงเรียน อันตรายมาก")
+    await citizen.share_location(14.9236, 103.3)
+    await citizen.send_photo(PHOTO)
+    await citizen.press("เสร็จแล้ว")
+    await citizen.share_contact("0812345678", expect=2)
+    await citizen.press("✅ ยืนยันส่งเรื่อง")
+
+    photo, alert = await next_texts(officer, 2)
+    assert photo is None  # the citizen's photo, sent as a photo
+    assert alert == (
+        "🆕 เรื่องใหม่ KS-2569-00001\n\nหมวด: ถนน ทางเท้าชำรุด\nสถานะ: รับเรื่องแล้ว รอเจ้าหน้าที่\n"
+        "รายละเอียด: หลุมใหญ่กลางถนนหน้าโรงเรียน อันตรายมาก\n"
+        "สถานที่: ตำแหน่งที่ส่งมา (14.92360, 103.30000)\n"
+        "แผนที่: https://www.google.com/maps?q=14.923600,103.300000\nรูปถ่าย: 1 รูป\n"
+        "กำหนดแจ้งผล: 23 ธ.ค. 2569\nติดต่อผู้ร้อง: 0812345678")
+    assert buttons(officer) == ["✅ รับเรื่อง", "🔀 โอนกอง", "🚫 ไม่ใช่อำนาจหน้าที่",
+                                "❓ ถามผู้ร้อง"]
+
+    assert await officer.press("✅ รับเรื่อง") == [
+        "บันทึกแล้วค่ะ เรื่อง KS-2569-00001 สถานะ: เจ้าหน้าที่รับเรื่องแล้ว"]
+    assert await next_texts(citizen, 1) == ["📌 เรื่อง KS-2569-00001: กองช่างรับเรื่องแล้วค่ะ"]
+    await officer.press("🔧 เริ่มดำเนินการ")
+    assert await next_texts(citizen, 1) == [
+        "🔧 เรื่อง KS-2569-00001: กองช่างกำลังดำเนินการค่ะ"]
+    assert await officer.press("🏁 แก้ไขเสร็จ") == ["สรุปผลการแก้ไข (ผู้ร้องจะเห็นข้อความนี้) คะ"]
+    assert await officer.say("ลาดยางปิดหลุมเรียบร้อยแล้ว") == [
+        "ส่งรูปหลังแก้ไข หรือกด ข้าม ค่ะ"]
+    await officer.send_photo(AFTER)
+    after_photo, resolved = await next_texts(citizen, 2)
+    assert after_photo is None
+    assert resolved == ("✅ เรื่อง KS-2569-00001: กองช่างแจ้งว่าแก้ไขเรียบร้อยแล้วค่ะ\n"
+                        "ผลการดำเนินการ: ลาดยางปิดหลุมเรียบร้อยแล้ว\n\nแก้ไขเรียบร้อยแล้วใช่ไหมคะ")
+    assert await citizen.press("👍 ใช่ เรียบร้อยแล้ว") == [
+        "ขอบคุณค่ะ ปิดเรื่อง KS-2569-00001 แล้ว\nให้คะแนนความพึงพอใจต่อการแก้ไขเรื่องนี้ 1–5 คะ"]
+    (thanks,) = await citizen.press("⭐⭐⭐⭐⭐")
+    assert thanks.startswith("ขอบคุณสำหรับคะแนนค่ะ\n\nสวัสดีค่ะ")  # back to the menu
+
+    db = str(service.settings.database_path)
+    assert rows(db, "SELECT status, rating, awaiting FROM cases") == [("closed", 5, None)]
+    assert rows(db, "SELECT actor, kind, from_status, to_status, note FROM case_events "
+                    "ORDER BY id") == [
+        ("citizen", "filed", None, "new", None),
+        ("officer:1", "accept", "new", "accepted", None),
+        ("officer:1", "progress", "accepted", "in_progress", None),
+        ("officer:1", "resolved", "in_progress", "resolved", "ลาดยางปิดหลุมเรียบร้อยแล้ว"),
+        ("citizen", "confirmed", "resolved", "closed", None),
+        ("citizen", "rated", "closed", "closed", "5"),
+    ]
+    # The citizen never sees who the officer is: only the division.
+    seen_by_citizen = " ".join(m["text"] or "" for m in emulator.messages(CITIZEN))
+    assert "officer" not in seen_by_citizen and str(WORKS_OFFICER) not in seen_by_citizen
+
+
+async def test_transfer_goes_to_the_other_division_and_tells_the_citizen(
+        service: Service, emulator: TelegramEmulator) -> None:
+    works = await officer_on_telegram(service, emulator, WORKS_OFFICER)
+    health = await officer_on_telegram(service, emulator, HEALTH_OFFICER, "health")
+    citizen = TelegramCitizen(emulator, CITIZEN)
+    await file_on_telegram(citizen, "ถนน ทางเท้าชำรุด", "มีซากสัตว์ตายกลางถนน ส่งกลิ่นเหม็น")
+    await next_texts(works, 1)
+    assert await works.press("🔀 โอนกอง") == ["โอนเรื่อง KS-2569-00001 ให้กองใดคะ"]
+    await works.press("กองสาธารณสุขและสิ่งแวดล้อม")
+    assert await works.say("เป็นเรื่องซากสัตว์ ไม่ใช่ถนนชำรุด") == [
+        "โอนเรื่อง KS-2569-00001 ให้กองสาธารณสุขและสิ่งแวดล้อมแล้วค่ะ"]
+    assert await next_texts(citizen, 1) == [
+        "🔀 เรื่อง KS-2569-00001: ส่งต่อให้กองสาธารณสุขและสิ่งแวดล้อมดูแลค่ะ\n"
+        "เหตุผล: เป็นเรื่องซากสัตว์ ไม่ใช่ถนนชำรุด"]
+    (alert,) = await next_texts(health, 1)
+    assert alert.startswith("🔀 เรื่องโอนมาจากกองช่าง: KS-2569-00001")
+    db = str(service.settings.database_path)
+    assert rows(db, "SELECT division, status FROM cases") == [("health", "new")]
+    # The old division can no longer act on it.
+    assert await works.say("KS-2569-00001") == ["ขออภัยค่ะ ท่านไม่มีสิทธิ์ทำรายการนี้"]
+
+
+async def test_not_our_remit_says_why_and_where_to_go(
+        service: Service, emulator: TelegramEmulator) -> None:
+    works = await officer_on_telegram(service, emulator, WORKS_OFFICER)
+    citizen = TelegramCitizen(emulator, CITIZEN)
+    await file_on_telegram(citizen, "ถนน ทางเท้าชำรุด", "ทางหลวงแผ่นดินหมายเลข 226 เป็นหลุม")
+    await next_texts(works, 1)
+    await works.press("🚫 ไม่ใช่อำนาจหน้าที่")
+    await works.say("เป็นทางหลวงแผ่นดิน ไม่ใช่ถนนของเทศบาล")
+    assert await works.say("แขวงทางหลวงบุรีรัมย์ โทร 1586") == [
+        "บันทึกแล้วค่ะ เรื่อง KS-2569-00001 สถานะ: ไม่อยู่ในอำนาจหน้าที่ของเทศบาล"]
+    assert await next_texts(citizen, 1) == [
+        "เรื่อง KS-2569-00001: ไม่อยู่ในอำนาจหน้าที่ของเทศบาลค่ะ\n"
+        "เหตุผล: เป็นทางหลวงแผ่นดิน ไม่ใช่ถนนของเทศบาล\nติดต่อได้ที่: แขวงทางหลวงบุรีรัมย์ โทร 1586"]
+    db = str(service.settings.database_path)
+    assert rows(db, "SELECT status FROM cases") == [("rejected",)]
+
+
+async def test_ask_the_citizen_relays_the_answer_and_resumes_a_draft(
+        service: Service, emulator: TelegramEmulator) -> None:
+    works = await officer_on_telegram(service, emulator, WORKS_OFFICER)
+    citizen = TelegramCitizen(emulator, CITIZEN)
+    await file_on_telegram(citizen, "ไฟฟ้าส่องสว่างดับ", "ไฟถนนดับหลายดวงในซอย")
+    await next_texts(works, 1)
+    await citizen.press("📝 ร้องเรียน")  # the citizen starts a second complaint meanwhile
+    await works.press("❓ ถามผู้ร้อง")
+    assert await works.say("ซอยอะไร ใกล้บ้านเลขที่เท่าไหร่คะ") == [
+        "ส่งคำถามเรื่อง KS-2569-00001 ให้ผู้ร้องแล้วค่ะ คำตอบจะส่งมาที่นี่"]
+    assert await next_texts(citizen, 1) == [
+        "❓ กองช่างขอข้อมูลเพิ่มเติมเรื่อง KS-2569-00001:\nซอยอะไร ใกล้บ้านเลขที่เท่าไหร่คะ\n\n"
+        "พิมพ์คำตอบ หรือส่งรูปถ่ายได้เลยค่ะ"]
+    assert await citizen.say("ซอย 5 ใกล้บ้านเลขที่ 41") == [
+        "ส่งคำตอบให้เจ้าหน้าที่แล้วค่ะ ขอบคุณค่ะ\n\nเรื่องที่ต้องการแจ้งเป็นเรื่องใดคะ"]
+    (relayed,) = await next_texts(works, 1)
+    assert relayed == "💬 ผู้ร้องตอบเรื่อง KS-2569-00001:\nซอย 5 ใกล้บ้านเลขที่ 41"
+    db = str(service.settings.database_path)
+    assert rows(db, "SELECT kind, note FROM case_events WHERE kind IN ('asked', 'answered')") == [
+        ("asked", "ซอยอะไร ใกล้บ้านเลขที่เท่าไหร่คะ"), ("answered", "ซอย 5 ใกล้บ้านเลขที่ 41")]
+
+
+async def resolve(officer: TelegramCitizen, note: str) -> None:
+    await officer.press("✅ รับเรื่อง")
+    await officer.press("🏁 แก้ไขเสร็จ")
+    await officer.say(note)
+    await officer.press("ข้าม")
+
+
+async def test_not_fixed_reopens_and_tells_the_head(
+        service: Service, emulator: TelegramEmulator) -> None:
+    works = await officer_on_telegram(service, emulator, WORKS_OFFICER)
+    head = await officer_on_telegram(service, emulator, WORKS_HEAD, role="head")
+    citizen = TelegramCitizen(emulator, CITIZEN)
+    await file_on_telegram(citizen, "น้ำประปา", "น้ำประปาไม่ไหลทั้งหมู่ 3")
+    await next_texts(works, 1)
+    await next_texts(head, 1)
+    await resolve(works, "ซ่อมท่อแตกแล้ว")
+    await next_texts(citizen, 2)
+    assert await citizen.press("👎 ยังไม่เรียบร้อย") == [
+        "รับทราบค่ะ เปิดเรื่อง KS-2569-00001 อีกครั้ง และแจ้งหัวหน้ากองช่างแล้วค่ะ\n\n"
+        "สวัสดีค่ะ ยินดีต้อนรับสู่ช่องทางร้องเรียนของเทศบาลตำบลกระสัง\nต้องการทำรายการใดคะ"]
+    assert await next_texts(head, 1) == [
+        "⚠️ ผู้ร้องแจ้งว่าเรื่อง KS-2569-00001 ยังไม่เรียบร้อย เปิดเรื่องอีกครั้งค่ะ"]
+    assert buttons(head) == ["🔧 เริ่มดำเนินการ", "🏁 แก้ไขเสร็จ", "🔀 โอนกอง", "❓ ถามผู้ร้อง"]
+    db = str(service.settings.database_path)
+    assert rows(db, "SELECT status FROM cases") == [("reopened",)]
+
+
+async def test_no_answer_in_seven_days_closes_without_confirmation(
+        service: Service, emulator: TelegramEmulator, clock: FakeClock) -> None:
+    works = await officer_on_telegram(service, emulator, WORKS_OFFICER)
+    citizen = TelegramCitizen(emulator, CITIZEN)
+    await file_on_telegram(citizen, "ไฟฟ้าส่องสว่างดับ", "ไฟถนนหน้าวัดดับมาหลายคืนแล้ว")
+    await next_texts(works, 1)
+    await resolve(works, "เปลี่ยนหลอดไฟแล้ว")
+    await next_texts(citizen, 2)
+    clock.advance(days=6, hours=23)
+    assert await service.engine.autoclose() == 0
+    clock.advance(hours=2)
+    assert await service.engine.autoclose() == 1
+    assert await next_texts(citizen, 1) == [
+        "ปิดเรื่อง KS-2569-00001 แล้ว เนื่องจากไม่ได้รับการยืนยันภายใน 7 วันค่ะ "
+        "หากยังไม่เรียบร้อย แจ้งเรื่องใหม่ได้ตลอดเวลาค่ะ"]
+    db = str(service.settings.database_path)
+    assert rows(db, "SELECT status, rating FROM cases") == [("closed_unconfirmed", None)]
+    assert await service.engine.autoclose() == 0  # once only
+    # The old "is it fixed?" buttons no longer apply.
+    (reply,) = await citizen.press("👍 ใช่ เรียบร้อยแล้ว")
+    assert reply.startswith("ปุ่มนี้เป็นของคำถามก่อนหน้าค่ะ")
+
+
+async def test_refusals_change_nothing(service: Service, emulator: TelegramEmulator) -> None:
+    works = await officer_on_telegram(service, emulator, WORKS_OFFICER)
+    health = await officer_on_telegram(service, emulator, HEALTH_OFFICER, "health")
+    citizen = TelegramCitizen(emulator, CITIZEN)
+    await file_on_telegram(citizen, "ถนน ทางเท้าชำรุด", "ฝาท่อระบายน้ำหายไป อันตราย")
+    await next_texts(works, 1)
+    db = str(service.settings.database_path)
+    before = rows(db, "SELECT status, division FROM cases")
+    events_before = rows(db, "SELECT COUNT(*) FROM case_events")
+    forbidden = "ขออภัยค่ะ ท่านไม่มีสิทธิ์ทำรายการนี้"
+
+    async def forge(person: TelegramCitizen, payload: str) -> str | None:
+        """Post a button press with ``payload`` under the person's newest message."""
+        message_id = emulator.messages(person.chat_id)[-1]["message_id"]
+        _, status = await emulator.send(person.chat_id, callback_data=payload,
+                                        message_id=message_id)
+        assert status == 200
+        (answer,) = await next_texts(person, 1)
+        return answer
+
+    # A citizen forging an officer's button, or typing an officer's command.
+    assert await citizen.say("/cases") == [forbidden]
+    assert await forge(citizen, "o:accept:KS-2569-00001") == forbidden
+    # An officer of another division, on the case and on its page.
+    assert await forge(health, "o:accept:KS-2569-00001") == forbidden
+    assert await health.say("KS-2569-00001") == [forbidden]
+    # A move the case's status does not allow (resolve before anyone accepted it).
+    assert await forge(works, "o:resolve:KS-2569-00001") == (
+        'เรื่อง KS-2569-00001 อยู่ในสถานะ "รับเรื่องแล้ว รอเจ้าหน้าที่" แล้ว ทำรายการนี้ไม่ได้ค่ะ')
+    # Payloads no button ever carried.
+    for payload in ("o:explode:KS-2569-00001", "o:accept:KS-2569-99999", "o:accept:"):
+        assert await forge(works, payload) == forbidden
+    # A plain officer asking for the heads' overdue list.
+    assert await works.say("/overdue") == [forbidden]
+    # A revoked officer pressing the alert's real button.
+    assert await officers.revoke(service.db, 1, "2026-11-30T04:00:00+00:00")
+    assert await forge(works, "o:accept:KS-2569-00001") == forbidden
+
+    assert rows(db, "SELECT status, division FROM cases") == before
+    assert rows(db, "SELECT COUNT(*) FROM case_events") == events_before
+
+
+async def test_invitation_codes_work_once_and_expire(
+        service: Service, emulator: TelegramEmulator, clock: FakeClock) -> None:
+    code = await invite(service, "works")
+    first = TelegramCitizen(emulator, 3001)
+    assert (await first.say(code))[0].startswith("ลงทะเบียนเป็นเจ้าหน้าที่ของกองช่าง")
+    second = TelegramCitizen(emulator, 3002)
+    assert await second.say(code) == ["รหัสนี้ใช้ไม่ได้ หรือหมดอายุแล้วค่ะ"]  # reused
+    expired = await invite(service, "works", hours=1)
+    clock.advance(hours=2)
+    assert await second.say(expired) == ["รหัสนี้ใช้ไม่ได้ หรือหมดอายุแล้วค่ะ"]
+    # A group code said in a private chat is refused and stays usable for its group.
+    group_code = await invite(service, "works", role="group")
+    assert await second.say(group_code) == ["รหัสนี้ใช้ไม่ได้ หรือหมดอายุแล้วค่ะ"]
+    assert rows(str(service.settings.database_path),
+                "SELECT COUNT(*) FROM officers WHERE active = 1") == [(1,)]
+
+
+async def test_an_officer_on_telegram_serves_a_citizen_on_line(
+        service: Service, emulator: TelegramEmulator, line: LineEmulator) -> None:
+    works = await officer_on_telegram(service, emulator, WORKS_OFFICER)
+    citizen = LineCitizen(line, "U" + "2" * 32)
+    await citizen.follow()
+    await citizen.press("📝 ร้องเรียน")
+    await citizen.press("ไฟฟ้าส่องสว่างดับ")
+    await citizen.say("ไฟถนนหน้าตลาดดับทั้งแถว")
+    await citizen.press("ข้าม")
+    await citizen.press("ข้าม")
+    await citizen.press("ข้าม", expect=2)
+    await citizen.press("✅ ยืนยันส่งเรื่อง")
+    await next_texts(works, 1)
+    await works.press("✅ รับเรื่อง")
+    update = (await line.wait_for(citizen.user_id, citizen.seen + 1))[-1]
+    assert update["text"] == "📌 เรื่อง KS-2569-00001: กองช่างรับเรื่องแล้วค่ะ"
+    assert update["via"] == "push"  # nothing to reply to: a push, counted against the quota
