@@ -198,7 +198,8 @@ class LineChannel:
         if isinstance(message, TextMessageContent):
             return Incoming(**base, text=message.text)
         if isinstance(message, LocationMessageContent):
-            return Incoming(**base, location=Location(message.latitude, message.longitude))
+            return Incoming(**base, location=Location(message.latitude, message.longitude,
+                                                      message.address or None))
         if isinstance(message, ImageMessageContent) and message.content_provider.type == "line":
             return Incoming(**base, photo=await self._fetch_image(message.id))
         return Incoming(**base, other=getattr(message, "type", "unknown"))

@@ -154,6 +154,10 @@ async def dispatch(turn: Turn) -> None:
         value = next((v for v, label in offered.items() if label == typed), None)
         if value is not None:
             turn.incoming = incoming = dataclasses.replace(incoming, choice=value, text=None)
+    awaiting_text = turn.conv.step.startswith("o.") and turn.conv.step != officer.MENU
+    if incoming.group and not (incoming.choice or incoming.command
+                               or (turn.officer and awaiting_text)):
+        return  # a group's own chatter; officers there use buttons, commands, or answer a prompt
     if turn.officer is not None:
         await dispatch_officer(turn)
     elif incoming.group:

@@ -17,6 +17,7 @@ Platform = Literal["telegram", "line"]
 class Location:
     latitude: float
     longitude: float
+    address: str | None = None  # LINE sends the address the map picker shows
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,9 @@ class TelegramCitizen:
     async def send_sticker(self, expect: int = 1) -> list[str]:
         return await self._act(expect, sticker=True)
 
+    async def unfollow(self) -> None:
+        await self._act(0, unfollow=True)
+
     def last_markup(self) -> dict[str, Any]:
         return self.emu.messages(self.chat_id)[-1]["reply_markup"] or {}
 
@@ -202,14 +205,18 @@ class LineCitizen:
                                        display_text=action.get("displayText"))
         raise AssertionError(f"no quick reply {label!r} in {self.quick_replies()}")
 
-    async def share_location(self, lat: float, lon: float, expect: int = 1) -> list[str]:
-        return await self._act(expect, location=(lat, lon))
+    async def share_location(self, lat: float, lon: float, expect: int = 1,
+                             address: str | None = None) -> list[str]:
+        return await self._act(expect, location=(lat, lon), address=address)
 
     async def send_image(self, data: bytes, expect: int = 1) -> list[str]:
         return await self._act(expect, image=data)
 
     async def send_sticker(self, expect: int = 1) -> list[str]:
         return await self._act(expect, sticker=True)
+
+    async def unfollow(self) -> None:
+        await self._act(0, unfollow=True)
 
 
 async def file_on_telegram(citizen: TelegramCitizen, category: str, description: str) -> str:

@@ -92,13 +92,17 @@ class LineEmulator(Emulator):
     async def send(self, user_id: str, *, text: str | None = None,
                    postback: str | None = None, display_text: str | None = None,
                    location: tuple[float, float] | None = None, image: bytes | None = None,
-                   sticker: bool = False, follow: bool = False, unfollow: bool = False
+                   sticker: bool = False, follow: bool = False, unfollow: bool = False,
+                   address: str | None = None, group: str | None = None
                    ) -> tuple[dict[str, Any], int | None]:
-        """The user does one thing; return the webhook event and the bot's HTTP status."""
-        user = self._users.setdefault(user_id, _User())
+        """The user does one thing, in their chat with the account or in ``group`` (a
+        group id, ``C…``, that the account is in); return the event and the bot's status."""
+        chat = group or user_id
+        user = self._users.setdefault(chat, _User(following=group is not None))
         event: dict[str, Any] = {
             "mode": "active", "timestamp": int(time.time() * 1000),
-            "source": {"type": "user", "userId": user_id},
+            "source": ({"type": "group", "groupId": group, "userId": user_id} if group else
+                       {"type": "user", "userId": user_id}),
             "webhookEventId": secrets.token_hex(13).upper(),
             "deliveryContext": {"isRedelivery": False},
         }
@@ -122,6 +126,8 @@ class LineEmulator(Emulator):
                 shown = {"type": "text", "text": text}
             elif location is not None:
                 message.update(type="location", latitude=location[0], longitude=location[1])
+                if address:
+                    message["address"] = address
                 shown = {"type": "location",
                          "location": {"latitude": location[0], "longitude": location[1]}}
             elif image is not None:
@@ -140,9 +146,9 @@ class LineEmulator(Emulator):
             event.update(type="message", message=message)
         if not unfollow:
             token = secrets.token_hex(16)
-            self._tokens[token] = _Token(user_id, time.monotonic())
+            self._tokens[token] = _Token(chat, time.monotonic())
             event["replyToken"] = token
-        await self._record(user_id, {"from": "user", "via": None, **shown})
+        await self._record(chat, {"from": "user", "via": None, **shown})
         return event, await self.deliver([event])
 
     async def deliver(self, events: list[dict[str, Any]], *, redelivery: bool = False
@@ -432,6 +438,7 @@ class LineEmulator(Emulator):
                 elif "location" in body:
                     loc = body["location"]
                     kwargs["location"] = (float(loc["latitude"]), float(loc["longitude"]))
+                    kwargs["address"] = loc.get("address") or None
                 elif body.get("sticker"):
                     kwargs["sticker"] = True
                 elif body.get("follow"):

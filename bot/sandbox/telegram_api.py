@@ -91,15 +91,17 @@ class TelegramEmulator(Emulator):
                    location: tuple[float, float] | None = None, contact: str | None = None,
                    photo: bytes | None = None, caption: str | None = None,
                    sticker: bool = False, first_name: str | None = None,
-                   language_code: str | None = None) -> tuple[dict[str, Any], int | None]:
-        """The citizen does one thing; return the update and the webhook's HTTP status
-        (None when the bot polls and the update waits for ``getUpdates``)."""
+                   language_code: str | None = None, user_id: int | None = None
+                   ) -> tuple[dict[str, Any], int | None]:
+        """Someone does one thing in a chat: the citizen in their private chat, or
+        ``user_id`` in a group chat (a negative ``chat_id``, as Telegram numbers groups).
+        Return the update and the webhook's HTTP status (None when the bot polls)."""
         chat = self._chats[chat_id]
         if first_name:
             chat.first_name = first_name
         if language_code:
             chat.language_code = language_code
-        user = {"id": chat_id, "is_bot": False, "first_name": chat.first_name}
+        user = {"id": user_id or chat_id, "is_bot": False, "first_name": chat.first_name}
         if chat.language_code:
             user["language_code"] = chat.language_code
         update: dict[str, Any] = {"update_id": next(self._update_ids)}
@@ -112,8 +114,9 @@ class TelegramEmulator(Emulator):
                 "chat_instance": str(chat_id), "data": callback_data,
             }
         else:
-            message = {"message_id": next(self._message_ids), "from": user,
-                       "chat": {"id": chat_id, "type": "private", "first_name": chat.first_name},
+            where = ({"id": chat_id, "type": "group", "title": "กองช่าง"} if chat_id < 0 else
+                     {"id": chat_id, "type": "private", "first_name": chat.first_name})
+            message = {"message_id": next(self._message_ids), "from": user, "chat": where,
                        "date": int(time.time())}
             if text is not None:
                 message["text"] = text
@@ -192,7 +195,8 @@ class TelegramEmulator(Emulator):
         return {"message_id": next(self._message_ids),
                 "from": {"id": BOT_ID, "is_bot": True, "first_name": "Kra Sang",
                          "username": self.username},
-                "chat": {"id": chat_id, "type": "private", "first_name": chat.first_name},
+                "chat": ({"id": chat_id, "type": "group", "title": "กองช่าง"} if chat_id < 0 else
+                         {"id": chat_id, "type": "private", "first_name": chat.first_name}),
                 "date": int(time.time()), **content}
 
     @staticmethod

@@ -95,6 +95,8 @@ async def receive_location(turn: Turn) -> None:
     if incoming.location is not None:
         draft(turn)["location"] = {"lat": incoming.location.latitude,
                                    "lon": incoming.location.longitude}
+        if incoming.location.address:
+            draft(turn)["location"]["text"] = incoming.location.address[:ADDRESS_MAX]
     elif incoming.choice == "skip":
         draft(turn)["location"] = None
     elif text and len(text) < ADDRESS_MIN:

@@ -196,7 +196,7 @@ async def test_after_unfollow_nothing_more_is_sent(service: Service, line: LineE
     line.reply_token_ttl = 0.0
     line.fail("push", 500, count=1000)
     await citizen.press("📞 ติดต่อเทศบาล", expect=0)
-    await citizen._act(0, unfollow=True)
+    await citizen.unfollow()
     line.faults.clear()
     db = str(service.settings.database_path)
     await outbox_settled(db)
@@ -231,3 +231,20 @@ async def test_one_register_across_platforms_and_answers_go_back_where_the_case_
     telegram_messages = await emulator.wait_for(4242, telegram_citizen.seen + 1)
     assert telegram_messages[-1]["text"] == "ข่าวเรื่อง KS-2569-00002"
     assert line.pushes_sent == pushes_before + 1
+
+
+async def test_a_location_picked_on_the_map_keeps_its_address(
+        service: Service, line: LineEmulator) -> None:
+    citizen = LineCitizen(line, USER)
+    await citizen.follow()
+    await citizen.press("📝 ร้องเรียน")
+    await citizen.press("ถนน ทางเท้าชำรุด")
+    await citizen.say("ถนนแตกร้าวยาวหลายเมตร")
+    await citizen.share_location(14.9236, 103.3, address="ตลาดสดกระสัง อ.กระสัง")
+    await citizen.press("ข้าม")
+    (_, summary) = await citizen.press("ข้าม", expect=2)
+    assert "สถานที่: ตลาดสดกระสัง อ.กระสัง" in summary
+    await citizen.press("✅ ยืนยันส่งเรื่อง")
+    assert rows(str(service.settings.database_path),
+                "SELECT location_lat, location_lon, location_text FROM cases") == [
+        (14.9236, 103.3, "ตลาดสดกระสัง อ.กระสัง")]

@@ -301,3 +301,64 @@ async def test_an_officer_on_telegram_serves_a_citizen_on_line(
     update = (await line.wait_for(citizen.user_id, citizen.seen + 1))[-1]
     assert update["text"] == "📌 เรื่อง KS-2569-00001: กองช่างรับเรื่องแล้วค่ะ"
     assert update["via"] == "push"  # nothing to reply to: a push, counted against the quota
+
+
+async def test_a_telegram_group_bound_to_a_division_gets_alerts_and_officers_act_in_it(
+        service: Service, emulator: TelegramEmulator) -> None:
+    group = -100200300
+    works = await officer_on_telegram(service, emulator, WORKS_OFFICER)
+    _, status = await emulator.send(group, text="สวัสดีทุกคน", user_id=WORKS_OFFICER)
+    assert status == 200
+    _, status = await emulator.send(group, text=await invite(service, "works", "group"),
+                                    user_id=7777)  # whoever adds the bot sends the code
+    (bound,) = await emulator.wait_for(group, 1)
+    assert bound["text"] == "กลุ่มนี้จะได้รับแจ้งเรื่องใหม่ของกองช่างค่ะ"
+    _, status = await emulator.send(group, text="ใครว่างบ้าง", user_id=7777)  # chatter
+
+    citizen = TelegramCitizen(emulator, CITIZEN)
+    await file_on_telegram(citizen, "ไฟฟ้าส่องสว่างดับ", "ไฟถนนดับทั้งซอย 9")
+    await next_texts(works, 1)
+    messages = await emulator.wait_for(group, 2)
+    assert messages[-1]["text"].startswith("🆕 เรื่องใหม่ KS-2569-00001")
+    assert len(messages) == 2  # the group's own chatter got no answer
+
+    accept = next(b for row in messages[-1]["reply_markup"]["inline_keyboard"] for b in row
+                  if b["text"] == "✅ รับเรื่อง")
+    await emulator.send(group, callback_data=accept["callback_data"],
+                        message_id=messages[-1]["message_id"], user_id=7777)  # not an officer
+    await emulator.send(group, callback_data=accept["callback_data"],
+                        message_id=messages[-1]["message_id"], user_id=WORKS_OFFICER)
+    messages = await emulator.wait_for(group, 3)
+    assert messages[-1]["text"] == ("บันทึกแล้วค่ะ เรื่อง KS-2569-00001 สถานะ: "
+                                    "เจ้าหน้าที่รับเรื่องแล้ว")
+    assert await next_texts(citizen, 1) == ["📌 เรื่อง KS-2569-00001: กองช่างรับเรื่องแล้วค่ะ"]
+    db = str(service.settings.database_path)
+    assert rows(db, "SELECT actor, kind FROM case_events ORDER BY id") == [
+        ("citizen", "filed"), ("officer:1", "accept")]
+
+
+async def test_an_officer_on_line_and_a_line_group_serve_a_citizen_on_telegram(
+        service: Service, emulator: TelegramEmulator, line: LineEmulator) -> None:
+    officer_id, group = "U" + "7" * 32, "C" + "8" * 32
+    officer = LineCitizen(line, officer_id)
+    await officer.follow()
+    assert (await officer.say(await invite(service, "works")))[0].startswith(
+        "ลงทะเบียนเป็นเจ้าหน้าที่ของกองช่าง")
+    _, status = await line.send(officer_id, text=await invite(service, "works", "group"),
+                                group=group)
+    (bound,) = await line.wait_for(group, 1)
+    assert bound["text"] == "กลุ่มนี้จะได้รับแจ้งเรื่องใหม่ของกองช่างค่ะ"
+
+    citizen = TelegramCitizen(emulator, CITIZEN)
+    await file_on_telegram(citizen, "ถนน ทางเท้าชำรุด", "ถนนยุบเป็นแอ่งหน้าตลาดสด")
+    alert = (await line.wait_for(officer_id, officer.seen + 1))[-1]
+    assert alert["type"] == "flex" and alert["via"] == "push"
+    assert alert["altText"].startswith("🆕 เรื่องใหม่ KS-2569-00001")
+    in_group = (await line.wait_for(group, 2))[-1]
+    accept = next(i["action"] for i in in_group["quickReply"]["items"]
+                  if i["action"]["label"] == "✅ รับเรื่อง")
+    await line.send(officer_id, postback=accept["data"], group=group)
+    done = (await line.wait_for(group, 3))[-1]
+    assert done["text"] == "บันทึกแล้วค่ะ เรื่อง KS-2569-00001 สถานะ: เจ้าหน้าที่รับเรื่องแล้ว"
+    assert done["via"] == "reply"
+    assert await next_texts(citizen, 1) == ["📌 เรื่อง KS-2569-00001: กองช่างรับเรื่องแล้วค่ะ"]
