@@ -130,12 +130,15 @@ class Service:
                            s.line_channel_secret)  # type: ignore[arg-type]
 
     async def _sweep(self) -> None:
-        """Close resolved cases nobody confirmed in time; in the service, so no cron."""
+        """The scheduler, inside the service so no cron is needed: reminders and escalations
+        (each sent once, recorded in the database), and closing resolved cases nobody
+        confirmed in time."""
         while True:
             try:
+                await self.engine.remind()
                 await self.engine.autoclose()
             except Exception:  # a locked or full disk: try again next round
-                log.exception("closing unconfirmed cases failed")
+                log.exception("the scheduled sweep failed")
             await asyncio.sleep(self.sweep_interval)
 
     async def _health(self, request: web.Request) -> web.Response:

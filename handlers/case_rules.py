@@ -21,7 +21,8 @@ stateDiagram-v2
     closed_unconfirmed --> [*]
     rejected --> [*]
 ```
-"Ask the citizen" changes no status; it is allowed while the division works on the case.
+"Ask the citizen" and "New date" change no status; they are allowed while the division works
+on the case (a new date only once someone has taken it).
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "transfer": ((NEW, ACCEPTED, IN_PROGRESS, REOPENED), NEW),
     "reject": ((NEW,), REJECTED),
     "ask": (WORKING, None),
+    "postpone": ((ACCEPTED, IN_PROGRESS, REOPENED), None),
 }
 # The citizen's answers to "is it fixed?", and the clock's, all from "resolved".
 CONFIRMED, NOT_FIXED, UNCONFIRMED = CLOSED, REOPENED, CLOSED_UNCONFIRMED
@@ -52,5 +54,5 @@ def allowed(action: str, status: str) -> bool:
 
 def actions_for(status: str) -> list[str]:
     """The officer's buttons for a case in ``status``, in the order they are shown."""
-    return [a for a in ("accept", "progress", "resolve", "transfer", "reject", "ask")
+    return [a for a in ("accept", "progress", "resolve", "transfer", "reject", "ask", "postpone")
             if allowed(a, status)]

@@ -56,7 +56,7 @@ class Filed:
 
 async def file_grievance(tx: Tx, draft: Draft, *, code: str, platform: str, chat_id: str,
                          user_id: str, lang: str, now: dt.datetime, received_on: dt.date,
-                         due_on: dt.date) -> Filed:
+                         due_on: dt.date, ack_due_on: dt.date) -> Filed:
     """Store ``draft`` as a new case with its first timeline event; return its reference."""
     year = buddhist_year(now.astimezone(BANGKOK).date())
     reference = format_reference(code, year, await case_store.next_sequence(tx, year))
@@ -67,6 +67,7 @@ async def file_grievance(tx: Tx, draft: Draft, *, code: str, platform: str, chat
         location_lon=draft.location_lon, location_text=draft.location_text, phone=draft.phone,
         status=NEW, platform=platform, chat_id=chat_id, user_id=user_id, lang=lang,
         created_at=at, received_on=received_on.isoformat(), due_on=due_on.isoformat(),
+        ack_due_on=ack_due_on.isoformat(),
     ), draft.photos)
     await events.record(tx, case_id, at, "citizen", "filed", None, NEW)
     return Filed(reference, received_on, due_on)

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable
 
 from handlers import flows  # noqa: F401  (registers the steps)
-from handlers import case_rules
+from handlers import case_rules, deadlines
 from handlers.flows import officer
 from handlers.flows.common import MENU
 from handlers.turn import STEPS, Services, Turn
@@ -121,6 +121,26 @@ class Engine:
             if self._on_queued is not None:
                 self._on_queued()
         return len(stale)
+
+    async def remind(self) -> int:
+        """Send the reminders and escalations due now, in office hours only; how many."""
+        now = self.services.clock()
+        calendar, muni = self.services.calendar, self.services.municipality
+        if not calendar.in_office_hours(now):
+            return 0
+        stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds")
+        sent = 0
+        async with self.db.transaction() as tx:
+            for case in await case_store.open_cases(tx, case_rules.FINAL):
+                for platform, chat_id, reply in await deadlines.due_reminders(
+                        tx, case, calendar, muni.complaint_centre, now, muni.divisions):
+                    await outbox.enqueue(tx, platform, chat_id, [reply.to_json()], stamp)
+                    sent += 1
+        if sent:
+            log.info("%d reminder(s) and escalation(s) queued", sent)
+            if self._on_queued is not None:
+                self._on_queued()
+        return sent
 
     async def _apologize(self, incoming: Incoming, stamp: str) -> Outcome:
         async with self.db.transaction() as tx:

@@ -285,6 +285,25 @@ TEXTS: dict[str, tuple[str, str]] = {
     "o.resolve.note": ("สรุปผลการแก้ไข (ผู้ร้องจะเห็นข้อความนี้) คะ",
                        "What was done? (the citizen will read this)"),
     "o.resolve.photo": ("ส่งรูปหลังแก้ไข หรือกด ข้าม ค่ะ", "Send an after-photo, or tap Skip."),
+    "o.remind": ("⏳ เรื่อง {reference} ต้องแจ้งผลภายใน{due} (อีก {days} วันทำการ)",
+                 "⏳ Case {reference}: the result is due {due} ({days} working days left)."),
+    "o.escalate.head": ("🔺 เรื่อง {reference} ของ{division} เลยกำหนดแจ้งผล{due}แล้วค่ะ",
+                        "🔺 Case {reference} of the {division} passed its due date, {due}."),
+    "o.escalate.centre": (
+        "🔴 เรื่อง {reference} ของ{division} เลยกำหนด{due}มาแล้ว {days} วันทำการค่ะ",
+        "🔴 Case {reference} of the {division} is {days} working days past {due}."),
+    "o.ack.late": ("🔺 เรื่อง {reference} ของ{division} ยังไม่มีผู้รับเรื่อง (กำหนดรับ{due})",
+                   "🔺 Case {reference} of the {division} is not taken yet (due {due})."),
+    "o.do.postpone": ("📅 เลื่อนกำหนด", "📅 New date"),
+    "o.postpone.date": ("แจ้งผลได้ภายในวันที่เท่าไรคะ (เช่น 15/01/2570)",
+                        "By what date can you give the result? (e.g. 15/01/2027)"),
+    "o.postpone.bad": ("วันที่ไม่ถูกต้อง หรือไม่ใช่วันในอนาคตค่ะ", "That is not a valid future date."),
+    "o.postpone.reason": ("เหตุผลที่ต้องเลื่อน (ผู้ร้องจะเห็นข้อความนี้) คะ",
+                          "Why the new date? (the citizen will read this)"),
+    "u.postponed": (
+        "📅 เรื่อง {reference}: {division}ขอเลื่อนกำหนดแจ้งผลเป็น{date}ค่ะ\nเหตุผล: {note}",
+        "📅 Case {reference}: the {division} now expects the result by {date}.\nWhy: {note}",
+    ),
     "o.text.needed": ("กรุณาพิมพ์ข้อความค่ะ", "Please type a text."),
 }
 

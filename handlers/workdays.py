@@ -46,6 +46,22 @@ class WorkCalendar:
             day = self.next_working_day(day)
         return day
 
+    def working_days_before(self, day: dt.date, n: int) -> dt.date:
+        """The working day ``n`` working days before ``day`` (its mirror of ``add``)."""
+        for _ in range(n):
+            day -= dt.timedelta(days=1)
+            while not self.is_working_day(day):
+                day -= dt.timedelta(days=1)
+        return day
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """How many working days fall after ``start`` up to and including ``end``."""
+        count, day = 0, start
+        while day < end:
+            day += dt.timedelta(days=1)
+            count += self.is_working_day(day)
+        return count
+
     def in_office_hours(self, at: dt.datetime) -> bool:
         local = at.astimezone(BANGKOK)
         return self.is_working_day(local.date()) and self.opens <= local.time() < self.closes

@@ -25,6 +25,7 @@ class NewCase:
     created_at: str
     received_on: str
     due_on: str
+    ack_due_on: str
 
 
 async def next_sequence(tx: Tx, year: int) -> int:
@@ -43,11 +44,12 @@ async def insert(tx: Tx, case: NewCase, photo_hashes: list[str]) -> int:
     case_id = await tx.insert(
         "INSERT INTO cases (reference, kind, category, division, description, location_lat, "
         "location_lon, location_text, phone, status, platform, chat_id, user_id, lang, "
-        "created_at, received_on, due_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "created_at, received_on, due_on, ack_due_on) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (case.reference, case.kind, case.category, case.division, case.description,
          case.location_lat, case.location_lon, case.location_text, case.phone, case.status,
          case.platform, case.chat_id, case.user_id, case.lang, case.created_at,
-         case.received_on, case.due_on),
+         case.received_on, case.due_on, case.ack_due_on),
     )
     await tx.executemany(
         "INSERT INTO case_photos (case_id, position, sha256) VALUES (?, ?, ?)",
@@ -105,3 +107,9 @@ async def resolved_before(tx: Tx, cutoff: str) -> list[Row]:
     return await tx.fetchall(
         "SELECT * FROM cases WHERE status = 'resolved' AND resolved_at < ? ORDER BY id",
         (cutoff,))
+
+
+async def open_cases(tx: Tx, closed: tuple[str, ...]) -> list[Row]:
+    marks = ", ".join("?" * len(closed))
+    return await tx.fetchall(f"SELECT * FROM cases WHERE status NOT IN ({marks}) ORDER BY id",
+                             closed)

@@ -7,6 +7,7 @@ import datetime as dt
 
 from handlers import case_rules
 from handlers.casework import OFFICER_LANG, move, tell_heads
+from handlers.deadlines import resume_fields
 from handlers.flows.officer import officer_reply_about
 from handlers.texts import t
 from handlers.turn import Turn, step
@@ -56,7 +57,8 @@ async def receive_answer(turn: Turn) -> None:
                              "VALUES (?, ?, ?)", (case["id"], position, incoming.photo.sha256))
     await events.record(turn.tx, case["id"], stamp(turn), "citizen", "answered",
                         case["status"], case["status"], text or None)
-    await case_store.update(turn.tx, case["id"], awaiting=None)
+    await case_store.update(turn.tx, case["id"], awaiting=None,
+                            **resume_fields(case, turn.now, turn.services.calendar))
     answer = text or t(OFFICER_LANG, "o.answer.photo")
     await officer_reply_about(turn, case, t(OFFICER_LANG, "o.answer",
                                              reference=case["reference"], answer=answer),

@@ -252,6 +252,7 @@ async def confirm(turn: Turn) -> None:
         code=muni.code, platform=incoming.platform, chat_id=incoming.chat_id,
         user_id=incoming.user_id, lang=turn.lang, now=turn.now,
         received_on=received_on, due_on=due_on,
+        ack_due_on=calendar.add_working_days(received_on, muni.ack_working_days),
     )
     turn.case_reference = filed.reference
     case = await case_store.find(turn.tx, filed.reference)

@@ -26,10 +26,11 @@ from handlers.casework import (
     pause_citizen,
     tell_citizen,
 )
+from handlers.deadlines import pause_fields
 from handlers.texts import t
 from handlers.turn import Turn, step
 from handlers.types import Choice, Reply
-from handlers.workdays import format_date
+from handlers.workdays import BANGKOK, format_date
 from storage import cases as case_store
 from storage import events
 from storage import officers as officer_store
@@ -186,7 +187,8 @@ async def handle_choice(turn: Turn) -> bool:
         await carry_out(turn, action, case)
     else:
         await turn.goto({"transfer": "o.transfer.to", "reject": "o.reject.reason",
-                         "ask": "o.ask.question", "resolve": "o.resolve.note"}[action])
+                         "ask": "o.ask.question", "resolve": "o.resolve.note",
+                         "postpone": "o.postpone.date"}[action])
     return True
 
 
@@ -194,7 +196,8 @@ async def carry_out(turn: Turn, action: str, case: Row) -> None:
     """Accept or start work on the case (already authorized) and tell its citizen."""
     _, to_status = ACTIONS[action]
     assert to_status is not None
-    case = await move(turn, case, to_status, actor(turn), action)
+    taken = {"assigned_to": officer(turn).id} if action == "accept" else {}
+    case = await move(turn, case, to_status, actor(turn), action, **taken)
     tell_citizen(turn, case, {"accept": "u.accepted", "progress": "u.in_progress"}[action])
     finish(turn, case)
 
@@ -322,7 +325,8 @@ async def receive_ask(turn: Turn) -> None:
     case = await current_case(turn, "ask")
     if case is None:
         return
-    await case_store.update(turn.tx, case["id"], awaiting="answer", asked_by=officer(turn).id)
+    await case_store.update(turn.tx, case["id"], awaiting="answer", asked_by=officer(turn).id,
+                            **pause_fields(turn.now))
     await events.record(turn.tx, case["id"], turn.now.astimezone(dt.UTC).isoformat(
         timespec="seconds"), actor(turn), "asked", case["status"], case["status"], question)
     reply = tell_citizen(turn, case, "u.asked", question=question)
@@ -330,6 +334,58 @@ async def receive_ask(turn: Turn) -> None:
     turn.data.pop("case", None)
     turn.conv.step = MENU
     turn.say(turn.t("o.ask.done", reference=case["reference"]))
+
+
+# a new expected date: when, then why
+def parse_date(text: str) -> dt.date | None:
+    """``15/01/2570`` (Buddhist era), ``15/01/2027`` or ``2027-01-15``; None if not a date."""
+    text = text.strip().translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789"))
+    try:
+        if "/" in text:
+            day, month, year = (int(p) for p in text.split("/"))
+            return dt.date(year - 543 if year > 2400 else year, month, day)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+async def prompt_postpone_date(turn: Turn) -> None:
+    turn.say(turn.t("o.postpone.date"), [cancel_choice(turn)])
+
+
+@step("o.postpone.date", prompt=prompt_postpone_date)
+async def receive_postpone_date(turn: Turn) -> None:
+    date = parse_date(turn.incoming.text or "")
+    if date is None or date <= turn.now.astimezone(BANGKOK).date():
+        turn.note(turn.t("o.postpone.bad"))
+        await turn.reprompt()
+        return
+    turn.data["date"] = date.isoformat()
+    await turn.goto("o.postpone.reason")
+
+
+async def prompt_postpone_reason(turn: Turn) -> None:
+    turn.say(turn.t("o.postpone.reason"), [cancel_choice(turn)])
+
+
+@step("o.postpone.reason", prompt=prompt_postpone_reason)
+async def receive_postpone_reason(turn: Turn) -> None:
+    reason = typed(turn)
+    if reason is None:
+        turn.note(turn.t("o.text.needed"))
+        await turn.reprompt()
+        return
+    case = await current_case(turn, "postpone")
+    if case is None:
+        return
+    date = turn.data.pop("date")
+    await case_store.update(turn.tx, case["id"], expected_on=date)
+    await events.record(turn.tx, case["id"], turn.now.astimezone(dt.UTC).isoformat(
+        timespec="seconds"), actor(turn), "postponed", case["status"], case["status"],
+        f"{date}: {reason}")
+    tell_citizen(turn, case, "u.postponed", note=reason,
+                 date=format_date(dt.date.fromisoformat(date), case["lang"], weekday=True))
+    finish(turn, case)
 
 
 # resolved: what was done, then an optional after-photo

@@ -1,35 +1,44 @@
-"""``python -m bot officers …`` as an admin types it: invite, list, revoke."""
+"""``python -m bot officers …`` as an admin types it: invite, list, revoke. (The entry point
+is called in-process; tests/e2e/test_sandbox_cli.py runs ``python -m bot`` for real.)"""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
+import pytest
 
-def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "LINE_"))}
-    return subprocess.run([sys.executable, "-m", "bot", "officers", *args], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=60)
+from bot.__main__ import main
 
 
-def test_invite_list_and_revoke(tmp_path: Path) -> None:
-    invited = run(tmp_path, "invite", "--division", "works", "--role", "head")
-    assert invited.returncode == 0, invited.stderr
-    code, how = invited.stdout.splitlines()
-    assert re.fullmatch(r"INV-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", code)
+@pytest.fixture
+def admin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    monkeypatch.chdir(tmp_path)
+    for name in ("TELEGRAM_BOT_TOKEN", "LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN",
+                 "DATABASE_PATH", "MUNICIPALITY_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["officers", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run
+
+
+def test_invite_list_and_revoke(admin, tmp_path: Path) -> None:
+    code, out, _ = admin("invite", "--division", "works", "--role", "head")
+    assert code == 0
+    invitation, how = out.splitlines()
+    assert re.fullmatch(r"INV-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", invitation)
     assert how == "Send this code to the bot in a private chat within 72 hours; it works once."
     database = (tmp_path / "data" / "rongrian.db").read_bytes()
-    assert code.encode() not in database  # only its hash is kept
+    assert invitation.encode() not in database  # only its hash is kept
 
-    group = run(tmp_path, "invite", "--division", "works", "--group", "--hours", "2")
-    assert "in the division's group chat within 2 hours" in group.stdout
+    code, out, _ = admin("invite", "--division", "works", "--group", "--hours", "2")
+    assert "in the division's group chat within 2 hours" in out
 
-    unknown = run(tmp_path, "invite", "--division", "roads")
-    assert unknown.returncode == 2
-    assert unknown.stderr.startswith("rongrian: unknown division 'roads'; one of clerk, ")
+    code, _, err = admin("invite", "--division", "roads")
+    assert code == 2
+    assert err.startswith("rongrian: unknown division 'roads'; one of clerk, ")
 
-    assert run(tmp_path, "list").stdout == ""  # nobody has used a code yet
-    missing = run(tmp_path, "revoke", "1")
-    assert (missing.returncode, missing.stderr) == (2, "rongrian: no active officer #1\n")
+    assert admin("list") == (0, "", "")  # nobody has used a code yet
+    assert admin("revoke", "1") == (2, "", "rongrian: no active officer #1\n")

@@ -197,7 +197,8 @@ async def test_not_fixed_reopens_and_tells_the_head(
         "สวัสดีค่ะ ยินดีต้อนรับสู่ช่องทางร้องเรียนของเทศบาลตำบลกระสัง\nต้องการทำรายการใดคะ"]
     assert await next_texts(head, 1) == [
         "⚠️ ผู้ร้องแจ้งว่าเรื่อง KS-2569-00001 ยังไม่เรียบร้อย เปิดเรื่องอีกครั้งค่ะ"]
-    assert buttons(head) == ["🔧 เริ่มดำเนินการ", "🏁 แก้ไขเสร็จ", "🔀 โอนกอง", "❓ ถามผู้ร้อง"]
+    assert buttons(head) == ["🔧 เริ่มดำเนินการ", "🏁 แก้ไขเสร็จ", "🔀 โอนกอง", "❓ ถามผู้ร้อง",
+                            "📅 เลื่อนกำหนด"]
     db = str(service.settings.database_path)
     assert rows(db, "SELECT status FROM cases") == [("reopened",)]
 

@@ -1,0 +1,59 @@
+"""``python -m bot`` with the Telegram delivery pacing replaced: a benchmark-only launcher.
+
+The product has no setting for its Telegram pacing (``bot/delivery.py`` TELEGRAM_PACING: 1
+message/s per chat, 30/s overall); ``Service`` takes it as an argument, so this launcher
+builds the same ``Service`` that ``python -m bot`` builds (same settings from the environment,
+same logging) and passes another ``Pacing``:
+
+    BENCH_PER_CHAT_INTERVAL  seconds between two messages to one chat (default 0)
+    BENCH_PER_SECOND         messages per second overall (default 1000000: no cap)
+
+Everything else (webhook, engine, SQLite, outbox, delivery worker, PTB's HTTP client) is
+the product's own code, unchanged. Stops on SIGTERM/SIGINT like ``python -m bot``.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+import signal
+import sys
+
+from bot.delivery import TELEGRAM_PACING
+from bot.service import Service
+from bot.settings import Settings, SettingsError
+
+
+async def serve(settings: Settings) -> None:
+    pacing = dataclasses.replace(
+        TELEGRAM_PACING,
+        per_chat_interval=float(os.environ.get("BENCH_PER_CHAT_INTERVAL", "0")),
+        per_second=int(os.environ.get("BENCH_PER_SECOND", "1000000")))
+    service = Service(settings, webhook_url=settings.telegram_webhook_url, pacing=pacing)
+    await service.start()
+    print(f"rongrian (bench pacing {pacing.per_chat_interval}s/chat, {pacing.per_second}/s): "
+          f"serving on {service.url}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await service.stop()
+
+
+def main() -> int:
+    try:
+        settings = Settings.from_env(env_file=None)
+    except SettingsError as exc:
+        print(f"rongrian: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    asyncio.run(serve(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
