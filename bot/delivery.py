@@ -97,7 +97,11 @@ class DeliveryWorker:
     async def run(self) -> None:
         while not self._stopping:
             self._wake.clear()
-            delay = await self._tick()
+            try:
+                delay = await self._tick()
+            except Exception:  # the database locked or full: keep the worker alive
+                log.exception("delivery round failed; retrying")
+                delay = 5.0
             if self._stopping:
                 break
             try:
@@ -168,7 +172,10 @@ class DeliveryWorker:
         except Exception as exc:  # the SDK's error, classified by the channel
             await self._fail(head, ids, pacing, sender.classify(exc))
         else:
-            await outbox.mark_sent(self.db, ids, stamp)
+            try:
+                await outbox.mark_sent(self.db, ids, stamp)
+            except Exception:  # sent, but not recorded: it may go out again (at least once)
+                log.exception("outbox message %d sent but not marked", head.id)
 
     async def _fail(self, head: OutboxItem, ids: list[int], pacing: Pacing,
                     failure: Failure) -> None:

@@ -137,6 +137,7 @@ class Service:
             try:
                 await self.engine.remind()
                 await self.engine.autoclose()
+                await self.engine.forget_phones()
             except Exception:  # a locked or full disk: try again next round
                 log.exception("the scheduled sweep failed")
             await asyncio.sleep(self.sweep_interval)

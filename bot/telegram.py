@@ -49,6 +49,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ("message", "callback_query")
 GROUPS = ("group", "supergroup")  # a division's group chat, bound with an invitation code
 MAX_CALLBACK_DATA = 64
+MAX_TEXT = 4096
 
 
 class FetchError(RuntimeError):
@@ -98,7 +99,8 @@ class TelegramChannel:
             for sha in reply.images:
                 photo = await asyncio.to_thread(self.media.path(sha).read_bytes)
                 await self.bot.send_photo(chat_id=int(chat_id), photo=photo)
-            await self.bot.send_message(chat_id=int(chat_id), text=reply.text,
+            text = reply.text if len(reply.text) <= MAX_TEXT else reply.text[:MAX_TEXT - 1] + "…"
+            await self.bot.send_message(chat_id=int(chat_id), text=text,
                                         reply_markup=render_markup(reply))
 
     def classify(self, exc: Exception) -> Failure:
@@ -143,6 +145,8 @@ class TelegramChannel:
             loc = message.location
             return Incoming(**base, location=Location(loc.latitude, loc.longitude))
         if message.contact is not None:
+            if message.contact.user_id != message.from_user.id:  # someone else's card
+                return Incoming(**base, other="contact")
             return Incoming(**base, contact_phone=message.contact.phone_number)
         photo = await self._fetch_photo(message)
         if photo is not None:
@@ -176,15 +180,17 @@ class TelegramChannel:
         outcome = await self.engine.handle(incoming)
         query = update.callback_query
         if query is not None and not outcome.duplicate:
-            self._in_background(self._acknowledge_press(query))
+            # In a group, anyone may press: only stop the spinner, leave the buttons.
+            self._in_background(self._acknowledge_press(query, edit=not incoming.group))
 
-    async def _acknowledge_press(self, query) -> None:
-        """Stop the button's spinner and take the keyboard off the pressed message, marking
-        the choice, so an old question cannot be answered twice. Cosmetic: best effort."""
+    async def _acknowledge_press(self, query, *, edit: bool) -> None:
+        """Stop the button's spinner and (in a private chat) take the keyboard off the
+        pressed message, marking the choice, so an old question is not answered twice.
+        Cosmetic: best effort."""
         try:
             await query.answer()
             message = query.message
-            if isinstance(message, Message) and message.text and message.reply_markup:
+            if edit and isinstance(message, Message) and message.text and message.reply_markup:
                 label = next((b.text for row in message.reply_markup.inline_keyboard
                               for b in row if b.callback_data == query.data), None)
                 text = f"{message.text}\n\n👉 {label}" if label else message.text
@@ -236,7 +242,7 @@ class TelegramChannel:
             try:
                 updates = await self.bot.get_updates(offset=offset, timeout=timeout,
                                                      allowed_updates=list(ALLOWED_UPDATES))
-            except (NetworkError, RetryAfter) as exc:
+            except TelegramError as exc:  # network, 5xx, 429, even a 409 from a stray webhook
                 log.warning("getUpdates failed, retrying: %s", exc)
                 await asyncio.sleep(error_pause)
                 continue

@@ -82,7 +82,8 @@ def case_card(turn: Turn, case: Row, title: str, timeline: list[Row] | None = No
     rows = [
         (t(lang, "o.field.category"), category_name(turn, case["category"], lang)),
         (t(lang, "o.field.status"), t(lang, f"status.{case['status']}")),
-        (t(lang, "o.field.description"), case["description"]),
+        (t(lang, "o.field.description"), _short(case["description"]) if timeline
+         else case["description"]),
         (t(lang, "o.field.location"), describe_location(
             turn, case["location_text"], case["location_lat"], case["location_lon"])),
     ]
@@ -98,9 +99,17 @@ def case_card(turn: Turn, case: Row, title: str, timeline: list[Row] | None = No
     ]
     if timeline:
         lines = [f"{_when(e['at'])} {t(lang, 'status.' + e['to_status']) if e['to_status'] else ''}"
-                 f"{' · ' + e['note'] if e['note'] else ''} ({e['kind']})" for e in timeline]
+                 f"{' · ' + _short(e['note']) if e['note'] else ''} ({e['kind']})"
+                 for e in timeline[-TIMELINE_SHOWN:]]
         rows.append((t(lang, "o.field.timeline"), "\n".join(lines)))
     return Card(title, tuple(rows))
+
+
+TIMELINE_SHOWN, NOTE_SHOWN = 12, 160  # a card must fit one message (Telegram: 4,096)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= NOTE_SHOWN else text[:NOTE_SHOWN - 1] + "…"
 
 
 def _when(iso: str) -> str:

@@ -30,6 +30,12 @@ CANCEL_WORDS = frozenset({"ยกเลิก", "cancel"})
 ALWAYS_VALID = frozenset({"menu"})
 
 
+def conversation_key(incoming: Incoming) -> str:
+    """Whose conversation this is: the chat's; in a group, each person's own (two officers
+    acting in one group must not answer each other's prompts)."""
+    return f"{incoming.chat_id}:{incoming.user_id}" if incoming.group else incoming.chat_id
+
+
 def initial_language(code: str | None) -> str:
     return "en" if code and code.lower().startswith("en") else "th"
 
@@ -63,10 +69,11 @@ class Engine:
         async with self.db.transaction() as tx:
             if not await updates.claim(tx, incoming.platform, incoming.update_key, stamp):
                 return Outcome(duplicate=True)
-            conv = await conversations.load(tx, incoming.platform, incoming.chat_id)
+            conv = await conversations.load(tx, incoming.platform, conversation_key(incoming))
             if conv is None:
-                conv = ConversationRow(incoming.platform, incoming.chat_id, incoming.user_id,
-                                       initial_language(incoming.language), MENU)
+                conv = ConversationRow(incoming.platform, conversation_key(incoming),
+                                       incoming.user_id, initial_language(incoming.language),
+                                       MENU)
             conv.user_id = incoming.user_id
             turn = Turn(incoming, conv, tx, self.services, now)
             await dispatch(turn)
@@ -142,6 +149,18 @@ class Engine:
                 self._on_queued()
         return sent
 
+    async def forget_phones(self) -> int:
+        """Erase citizens' phone numbers once their case has been over for the retention
+        period the citizen was told (the municipality file's ``phone_retention_days``)."""
+        now = self.services.clock()
+        cutoff = (now - dt.timedelta(days=self.services.municipality.phone_retention_days)
+                  ).astimezone(dt.UTC).isoformat(timespec="seconds")
+        async with self.db.transaction() as tx:
+            erased = await case_store.forget_phones(tx, case_rules.FINAL, cutoff)
+        if erased:
+            log.info("%d phone number(s) erased after the retention period", erased)
+        return erased
+
     async def _apologize(self, incoming: Incoming, stamp: str) -> Outcome:
         async with self.db.transaction() as tx:
             if not await updates.claim(tx, incoming.platform, incoming.update_key, stamp):
@@ -193,6 +212,9 @@ async def dispatch_officer(turn: Turn) -> None:
     if not turn.conv.step.startswith("o.") or turn.conv.step not in STEPS:
         turn.reset()
         turn.conv.step = officer.MENU
+    if incoming.group and not await officer.group_is_theirs(turn):
+        officer.refuse(turn, "officer action in another division's group")
+        return
     command = incoming.command
     if command in ("start", "menu", "help") or command == "cancel" or incoming.choice == "cancel":
         if command == "cancel" or incoming.choice == "cancel":
@@ -201,6 +223,8 @@ async def dispatch_officer(turn: Turn) -> None:
         await turn.goto(officer.MENU)
     elif command in OFFICER_COMMANDS:
         await officer.show_list(turn, overdue=command == "overdue")
+    elif (incoming.choice or "").startswith("more:"):
+        await turn.more(incoming.choice.removeprefix("more:"))
     elif not await officer.handle_choice(turn):
         await STEPS[turn.conv.step].receive(turn)
 

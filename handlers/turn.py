@@ -122,7 +122,7 @@ class Turn:
     async def more(self, offset: str) -> None:
         """The next page of the choices on offer, for a channel that shows only so many."""
         items = list(self.offered().items())
-        start = int(offset) if offset.isdigit() else 0
+        start = int(offset) if offset.isascii() and offset.isdigit() else 0
         if not 0 < start < len(items):
             await self.reprompt()
             return

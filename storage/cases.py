@@ -109,6 +109,14 @@ async def resolved_before(tx: Tx, cutoff: str) -> list[Row]:
         (cutoff,))
 
 
+async def forget_phones(tx: Tx, final: tuple[str, ...], cutoff: str) -> int:
+    """Erase the phone of every case final since before ``cutoff`` (its last event)."""
+    marks = ", ".join("?" * len(final))
+    return await tx.execute(
+        f"UPDATE cases SET phone = NULL WHERE phone IS NOT NULL AND status IN ({marks}) AND "
+        "(SELECT MAX(at) FROM case_events e WHERE e.case_id = cases.id) < ?", (*final, cutoff))
+
+
 async def open_cases(tx: Tx, closed: tuple[str, ...]) -> list[Row]:
     marks = ", ".join("?" * len(closed))
     return await tx.fetchall(f"SELECT * FROM cases WHERE status NOT IN ({marks}) ORDER BY id",

@@ -86,11 +86,14 @@ class Database:
     async def transaction(self) -> AsyncIterator[Tx]:
         """Run the block as one immediate transaction; roll back if it raises."""
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            began = False
             try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                began = True
                 yield Tx(self._conn)
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                if began or self._conn.in_transaction:  # cancelled during BEGIN, too
+                    await asyncio.shield(self._conn.execute("ROLLBACK"))
                 raise
             else:
                 await self._conn.execute("COMMIT")

@@ -5,6 +5,7 @@ summary the citizen may edit any field; after the edit the flow returns to the s
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -12,7 +13,7 @@ from handlers.cases import Draft, file_grievance
 from handlers.casework import OFFICER_LANG, alert_division
 from handlers.flows.common import MENU, describe_location, menu_choices
 from handlers.turn import Turn, step
-from handlers.types import Card, Choice
+from handlers.types import Card, Choice, Location
 from handlers.texts import t
 from handlers.workdays import format_date
 from storage import cases as case_store
@@ -74,6 +75,8 @@ async def receive_description(turn: Turn) -> None:
         await turn.reprompt()
     elif len(text) < DESCRIPTION_MIN:
         turn.say(turn.t("g.description.short", min=DESCRIPTION_MIN), [cancel_choice(turn)])
+    elif not any(ch.isalnum() for ch in text):
+        turn.say(turn.t("g.description.words"), [cancel_choice(turn)])
     elif len(text) > DESCRIPTION_MAX:
         turn.say(turn.t("g.description.long", length=len(text), max=DESCRIPTION_MAX),
                  [cancel_choice(turn)])
@@ -92,6 +95,10 @@ async def prompt_location(turn: Turn) -> None:
 async def receive_location(turn: Turn) -> None:
     incoming = turn.incoming
     text = (incoming.text or "").strip()
+    if incoming.location is not None and not plausible(incoming.location):
+        turn.note(turn.t("g.location.bad"))
+        await turn.reprompt()
+        return
     if incoming.location is not None:
         draft(turn)["location"] = {"lat": incoming.location.latitude,
                                    "lon": incoming.location.longitude}
@@ -113,6 +120,12 @@ async def receive_location(turn: Turn) -> None:
         await turn.reprompt()
         return
     await advance(turn, LOCATION)
+
+
+def plausible(location: Location) -> bool:
+    """A point on Earth (a forged or broken client can send anything)."""
+    lat, lon = location.latitude, location.longitude
+    return math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
 
 
 # -- photos --------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from handlers.casework import (
     pause_citizen,
     tell_citizen,
 )
-from handlers.deadlines import pause_fields
+from handlers.deadlines import pause_fields, resume_fields
 from handlers.texts import t
 from handlers.turn import Turn, step
 from handlers.types import Choice, Reply
@@ -71,7 +71,7 @@ async def redeem_invite(turn: Turn, code: str) -> None:
                              invite["division"], invite["role"], stamp)
     turn.officer = await officer_store.find(turn.tx, incoming.platform, incoming.user_id)
     turn.reset()
-    turn.note(turn.t("o.bound", division=division, role=invite["role"]))
+    turn.note(turn.t("o.bound", division=division, role=turn.t(f"role.{invite['role']}")))
     await turn.goto(MENU)
 LIST_LIMIT = 20
 SEES_ALL = ("centre", "admin")
@@ -108,14 +108,29 @@ async def receive_menu(turn: Turn) -> None:
         await prompt_menu(turn)
 
 
+async def group_is_theirs(turn: Turn) -> bool:
+    """In a group chat, an officer acts only if it is bound to their division."""
+    me = officer(turn)
+    division = await officer_store.group_division(turn.tx, turn.incoming.platform,
+                                                  turn.incoming.chat_id)
+    return division == me.division or (division is not None and me.role in SEES_ALL)
+
+
+def leave_any_action(turn: Turn) -> None:
+    """Looking at a list or a case abandons an action half done (its prompt is gone)."""
+    turn.reset()
+    turn.conv.step = MENU
+
+
 async def show_list(turn: Turn, overdue: bool) -> None:
+    leave_any_action(turn)
     me = officer(turn)
     if overdue and me.role not in ("head", *SEES_ALL):
         refuse(turn, "overdue list")
         return
     rows = await case_store.open_for_division(turn.tx, me.division, FINAL, LIST_LIMIT)
     if overdue:
-        today = turn.now.astimezone(dt.UTC).date().isoformat()
+        today = turn.now.astimezone(BANGKOK).date().isoformat()
         rows = [r for r in rows if r["due_on"] < today]
     if not rows:
         turn.say(turn.t("o.list.none"), [turn.choice("o:list", "o.menu.cases")])
@@ -131,6 +146,7 @@ async def show_list(turn: Turn, overdue: bool) -> None:
 
 
 async def show_case(turn: Turn, reference: str) -> None:
+    leave_any_action(turn)
     case = await authorized_case(turn, reference)
     if case is None:
         return
@@ -261,7 +277,9 @@ async def receive_transfer_reason(turn: Turn) -> None:
     to = turn.data.pop("to")
     from_division = case["division"]
     case = await move(turn, case, case_rules.NEW, actor(turn), "transferred",
-                      f"{from_division} → {to}: {reason}", division=to)
+                      f"{from_division} → {to}: {reason}", division=to, assigned_to=None,
+                      asked_by=None, awaiting=None,
+                      **resume_fields(case, turn.now, turn.services.calendar))
     tell_citizen(turn, case, "u.transferred", note=reason)
     await alert_division(turn, case, t(OFFICER_LANG, "o.transferred_in",
                                        reference=case["reference"],

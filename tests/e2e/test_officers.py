@@ -71,7 +71,7 @@ async def test_the_whole_loop_from_filing_to_rating(
     photo, alert = await next_texts(officer, 2)
     assert photo is None  # the citizen's photo, sent as a photo
     assert alert == (
-        "🆕 เรื่องใหม่ KS-2569-00001\n\nหมวด: ถนน ทางเท้าชำรุด\nสถานะ: รับเรื่องแล้ว รอเจ้าหน้าที่\n"
+        "🆕 เรื่องใหม่ KS-2569-00001\n\nหมวด: ถนน ทางเท้าชำรุด\nสถานะ: รอเจ้าหน้าที่รับเรื่อง\n"
         "รายละเอียด: หลุมใหญ่กลางถนนหน้าโรงเรียน อันตรายมาก\n"
         "สถานที่: ตำแหน่งที่ส่งมา (14.92360, 103.30000)\n"
         "แผนที่: https://www.google.com/maps?q=14.923600,103.300000\nรูปถ่าย: 1 รูป\n"
@@ -85,7 +85,7 @@ async def test_the_whole_loop_from_filing_to_rating(
     await officer.press("🔧 เริ่มดำเนินการ")
     assert await next_texts(citizen, 1) == [
         "🔧 เรื่อง KS-2569-00001: กองช่างกำลังดำเนินการค่ะ"]
-    assert await officer.press("🏁 แก้ไขเสร็จ") == ["สรุปผลการแก้ไข (ผู้ร้องจะเห็นข้อความนี้) คะ"]
+    assert await officer.press("🏁 แก้ไขเสร็จ") == ["กรุณาพิมพ์สรุปผลการแก้ไขค่ะ (ผู้ร้องจะเห็นข้อความนี้)"]
     assert await officer.say("ลาดยางปิดหลุมเรียบร้อยแล้ว") == [
         "ส่งรูปหลังแก้ไข หรือกด ข้าม ค่ะ"]
     await officer.send_photo(AFTER)
@@ -133,7 +133,7 @@ async def test_transfer_goes_to_the_other_division_and_tells_the_citizen(
     db = str(service.settings.database_path)
     assert rows(db, "SELECT division, status FROM cases") == [("health", "new")]
     # The old division can no longer act on it.
-    assert await works.say("KS-2569-00001") == ["ขออภัยค่ะ ท่านไม่มีสิทธิ์ทำรายการนี้"]
+    assert await works.say("KS-2569-00001") == ["ขออภัยค่ะ ท่านไม่มีสิทธิ์ทำรายการนี้ค่ะ"]
 
 
 async def test_not_our_remit_says_why_and_where_to_go(
@@ -162,7 +162,7 @@ async def test_ask_the_citizen_relays_the_answer_and_resumes_a_draft(
     await citizen.press("📝 ร้องเรียน")  # the citizen starts a second complaint meanwhile
     await works.press("❓ ถามผู้ร้อง")
     assert await works.say("ซอยอะไร ใกล้บ้านเลขที่เท่าไหร่คะ") == [
-        "ส่งคำถามเรื่อง KS-2569-00001 ให้ผู้ร้องแล้วค่ะ คำตอบจะส่งมาที่นี่"]
+        "ส่งคำถามเรื่อง KS-2569-00001 ให้ผู้ร้องแล้วค่ะ คำตอบจะส่งถึงท่านทางแชตส่วนตัว"]
     assert await next_texts(citizen, 1) == [
         "❓ กองช่างขอข้อมูลเพิ่มเติมเรื่อง KS-2569-00001:\nซอยอะไร ใกล้บ้านเลขที่เท่าไหร่คะ\n\n"
         "พิมพ์คำตอบ หรือส่งรูปถ่ายได้เลยค่ะ"]
@@ -235,7 +235,7 @@ async def test_refusals_change_nothing(service: Service, emulator: TelegramEmula
     db = str(service.settings.database_path)
     before = rows(db, "SELECT status, division FROM cases")
     events_before = rows(db, "SELECT COUNT(*) FROM case_events")
-    forbidden = "ขออภัยค่ะ ท่านไม่มีสิทธิ์ทำรายการนี้"
+    forbidden = "ขออภัยค่ะ ท่านไม่มีสิทธิ์ทำรายการนี้ค่ะ"
 
     async def forge(person: TelegramCitizen, payload: str) -> str | None:
         """Post a button press with ``payload`` under the person's newest message."""
@@ -254,7 +254,7 @@ async def test_refusals_change_nothing(service: Service, emulator: TelegramEmula
     assert await health.say("KS-2569-00001") == [forbidden]
     # A move the case's status does not allow (resolve before anyone accepted it).
     assert await forge(works, "o:resolve:KS-2569-00001") == (
-        'เรื่อง KS-2569-00001 อยู่ในสถานะ "รับเรื่องแล้ว รอเจ้าหน้าที่" แล้ว ทำรายการนี้ไม่ได้ค่ะ')
+        'เรื่อง KS-2569-00001 อยู่ในสถานะ "รอเจ้าหน้าที่รับเรื่อง" แล้ว ทำรายการนี้ไม่ได้ค่ะ')
     # Payloads no button ever carried.
     for payload in ("o:explode:KS-2569-00001", "o:accept:KS-2569-99999", "o:accept:"):
         assert await forge(works, payload) == forbidden
@@ -363,3 +363,56 @@ async def test_an_officer_on_line_and_a_line_group_serve_a_citizen_on_telegram(
     assert done["text"] == "บันทึกแล้วค่ะ เรื่อง KS-2569-00001 สถานะ: เจ้าหน้าที่รับเรื่องแล้ว"
     assert done["via"] == "reply"
     assert await next_texts(citizen, 1) == ["📌 เรื่อง KS-2569-00001: กองช่างรับเรื่องแล้วค่ะ"]
+
+
+async def test_two_officers_in_one_group_do_not_answer_each_others_prompts(
+        service: Service, emulator: TelegramEmulator) -> None:
+    """One officer's half-done action is theirs alone; a colleague's chatter is not its reason."""
+    group = -100200301
+    await officer_on_telegram(service, emulator, WORKS_OFFICER)
+    await officer_on_telegram(service, emulator, WORKS_HEAD, role="head")
+    await emulator.send(group, text=await invite(service, "works", "group"), user_id=7777)
+    citizen = TelegramCitizen(emulator, CITIZEN)
+    await file_on_telegram(citizen, "ถนน ทางเท้าชำรุด", "ทางหลวงชนบทเป็นหลุมลึก")
+    alert = (await emulator.wait_for(group, 2))[-1]
+    reject = next(b for row in alert["reply_markup"]["inline_keyboard"] for b in row
+                  if b["text"] == "🚫 ไม่ใช่อำนาจหน้าที่")
+    await emulator.send(group, callback_data=reject["callback_data"],
+                        message_id=alert["message_id"], user_id=WORKS_OFFICER)
+    await emulator.wait_for(group, 3)  # "why is it not our remit?"
+    _, status = await emulator.send(group, text="ใครสั่งข้าวกลางวันบ้าง", user_id=WORKS_HEAD)
+    assert status == 200
+    await emulator.send(group, text="เป็นทางหลวงชนบท กรมทางหลวงชนบทดูแล",
+                        user_id=WORKS_OFFICER)
+    await emulator.wait_for(group, 4)  # "where should the citizen go?"
+    await emulator.send(group, text="สำนักงานทางหลวงชนบทบุรีรัมย์", user_id=WORKS_OFFICER)
+    (told,) = await next_texts(citizen, 1)
+    assert "ใครสั่งข้าว" not in told
+    assert told.startswith("เรื่อง KS-2569-00001: ไม่อยู่ในอำนาจหน้าที่ของเทศบาลค่ะ\n"
+                           "เหตุผล: เป็นทางหลวงชนบท กรมทางหลวงชนบทดูแล")
+
+
+async def test_looking_at_the_list_abandons_a_half_done_transfer(
+        service: Service, emulator: TelegramEmulator) -> None:
+    works = await officer_on_telegram(service, emulator, WORKS_OFFICER)
+    citizen = TelegramCitizen(emulator, CITIZEN)
+    await file_on_telegram(citizen, "ถนน ทางเท้าชำรุด", "ฝาท่อหายหน้าบ้านเลขที่ 3")
+    await next_texts(works, 1)
+    await works.press("🔀 โอนกอง")
+    await works.press("กองคลัง")
+    await works.say("/cases")
+    (reply,) = await works.say("ขอดูรายละเอียดก่อนนะ")
+    assert reply == "เมนูเจ้าหน้าที่ กองช่าง"  # just the menu: nothing was transferred
+    assert rows(str(service.settings.database_path), "SELECT division FROM cases") == [
+        ("works",)]
+
+
+async def test_no_case_card_in_a_group_that_is_not_the_officers_division(
+        service: Service, emulator: TelegramEmulator) -> None:
+    await officer_on_telegram(service, emulator, WORKS_OFFICER)
+    citizen = TelegramCitizen(emulator, CITIZEN)
+    await file_on_telegram(citizen, "ถนน ทางเท้าชำรุด", "ทางเท้าแตก ผู้สูงอายุหกล้ม")
+    stranger_group = -100999
+    await emulator.send(stranger_group, text="/cases", user_id=WORKS_OFFICER)
+    (answer,) = await emulator.wait_for(stranger_group, 1)
+    assert answer["text"] == "ขออภัยค่ะ ท่านไม่มีสิทธิ์ทำรายการนี้ค่ะ"

@@ -37,7 +37,7 @@ async def test_citizen_files_a_grievance_and_sees_exactly_these_messages(
     assert await citizen.press("น้ำท่วม ท่อระบายน้ำ") == [
         "กรุณาเล่ารายละเอียดของปัญหาค่ะ (อย่างน้อย 10 ตัวอักษร)"]
     assert await citizen.send_sticker() == [
-        "ขออภัยค่ะ ระบบยังรับข้อความประเภทนี้ไม่ได้\n\n"
+        "ขออภัยค่ะ ระบบยังรับข้อความประเภทนี้ไม่ได้ค่ะ\n\n"
         "กรุณาเล่ารายละเอียดของปัญหาค่ะ (อย่างน้อย 10 ตัวอักษร)"]
     assert await citizen.say("ท่ออุดตัน") == [
         "ข้อความสั้นเกินไปค่ะ กรุณาเล่าเพิ่มอีกนิด อย่างน้อย 10 ตัวอักษร"]
@@ -121,7 +121,7 @@ async def test_check_my_case_lists_own_cases_and_hides_others(
 
     (listing,) = await filer.press("🔎 ติดตามเรื่องของฉัน")
     assert listing == ("เรื่องของท่าน:\n\nKS-2569-00001 · ขยะ ความสะอาด\n"
-                       "สถานะ: รับเรื่องแล้ว รอเจ้าหน้าที่ · กำหนด 23 ธ.ค. 2569\n\n"
+                       "สถานะ: รอเจ้าหน้าที่รับเรื่อง · กำหนด 23 ธ.ค. 2569\n\n"
                        "กดเลขที่เรื่อง หรือพิมพ์เลขที่เรื่องเพื่อดูรายละเอียดค่ะ")
     (detail,) = await filer.say("ks-๒๕๖๙-๐๐๐๐๑")
     assert detail.startswith("เลขที่เรื่อง: KS-2569-00001\nหมวด: ขยะ ความสะอาด\n"
@@ -130,7 +130,7 @@ async def test_check_my_case_lists_own_cases_and_hides_others(
     stranger = TelegramCitizen(emulator, chat_id=2002)
     await stranger.say("/start")
     assert await stranger.say("KS-2569-00001") == [
-        "ไม่พบเรื่องเลขที่ KS-2569-00001 ในเรื่องที่ท่านแจ้งไว้ค่ะ กรุณาตรวจสอบเลขที่อีกครั้ง"]
+        "ไม่พบเรื่องเลขที่ KS-2569-00001 ในเรื่องที่ท่านแจ้งไว้ค่ะ กรุณาตรวจสอบเลขที่อีกครั้งค่ะ"]
     assert await stranger.press("🔎 ติดตามเรื่องของฉัน") == [
         "ยังไม่มีเรื่องที่แจ้งผ่านช่องทางนี้ค่ะ"]
 

@@ -86,7 +86,7 @@ async def test_unexpected_input_gets_the_steps_question_again(engine: Engine, ki
     await citizen.press("cat:road")
     await citizen.text(DESCRIPTION)
     (reply,) = await citizen.send(other=kind)
-    assert reply.text == ("ขออภัยค่ะ ระบบยังรับข้อความประเภทนี้ไม่ได้\n\n"
+    assert reply.text == ("ขออภัยค่ะ ระบบยังรับข้อความประเภทนี้ไม่ได้ค่ะ\n\n"
                           "เกิดเหตุที่ไหนคะ กดปุ่มส่งตำแหน่ง พิมพ์ที่อยู่หรือจุดสังเกต หรือกด ข้าม")
     assert reply.request == "location"
 
@@ -277,3 +277,53 @@ async def test_a_bug_in_a_step_apologizes_keeps_state_and_is_not_retried(
     monkeypatch.undo()
     (reply,) = await citizen.send(choice="confirm")  # the summary's buttons still work
     assert "KS-2569-00001" in reply.text
+
+
+@pytest.mark.parametrize("payload", ["more:²", "more:-1", "more:999999", "more:", "more:x"])
+async def test_forged_page_payloads_get_the_question_again(engine: Engine, payload: str) -> None:
+    citizen = Citizen(engine)
+    await citizen.text("/start")
+    await citizen.press("menu:file")
+    (reply,) = await citizen.send(choice=payload)
+    assert reply.text == "เรื่องที่ต้องการแจ้งเป็นเรื่องใดคะ"
+
+
+@pytest.mark.parametrize("lat, lon", [(999.0, 103.3), (14.9, -1e308), (float("nan"), 0.0)])
+async def test_an_impossible_location_is_refused(engine: Engine, lat: float, lon: float) -> None:
+    citizen = Citizen(engine)
+    await citizen.text("/start")
+    await citizen.press("menu:file")
+    await citizen.press("cat:road")
+    await citizen.text(DESCRIPTION)
+    (reply,) = await citizen.location(lat, lon)
+    assert reply.text.startswith("ตำแหน่งนี้ไม่ถูกต้องค่ะ\n\nเกิดเหตุที่ไหนคะ")
+
+
+async def test_a_description_of_emoji_alone_asks_for_words(engine: Engine) -> None:
+    citizen = Citizen(engine)
+    await citizen.text("/start")
+    await citizen.press("menu:file")
+    await citizen.press("cat:road")
+    (reply,) = await citizen.text("😡" * 12)
+    assert reply.text == "กรุณาเล่าเป็นข้อความค่ะ ว่าเกิดอะไรขึ้นที่ไหน"
+
+
+async def test_phone_numbers_are_erased_after_the_retention_period(
+        engine: Engine, db: Database, clock) -> None:
+    citizen = Citizen(engine)
+    await citizen.text("/start")
+    await citizen.press("menu:file")
+    await citizen.press("cat:road")
+    await citizen.text(DESCRIPTION)
+    await citizen.press("skip")
+    await citizen.press("skip")
+    await citizen.text("0812345678")
+    await citizen.press("confirm")
+    async with db.transaction() as tx:  # the case ends (rejected) today
+        await tx.execute("UPDATE cases SET status = 'rejected'")
+    clock.advance(days=364)
+    assert await engine.forget_phones() == 0
+    clock.advance(days=2)
+    assert await engine.forget_phones() == 1
+    (row,) = await db.fetchall("SELECT phone FROM cases")
+    assert row[0] is None
