@@ -6,6 +6,7 @@
     python -m bot officers invite --division works --role officer   a one-time code
     python -m bot officers invite --division works --group          a code for a group chat
     python -m bot officers list | revoke ID
+    python -m bot report [--from 2026-10-01 --to 2027-09-30 | --half 1] [--with-phones]
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import contextlib
 import logging
 import signal
 import sys
+from datetime import date as dt_date
+from pathlib import Path
 
 from linebot.v3.messaging import ApiException
 from telegram.error import TelegramError
@@ -123,6 +126,44 @@ async def officers_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def report_command(settings: Settings, args: argparse.Namespace) -> int:
+    """The executives' report: a Thai summary on screen, a CSV of the cases and a chart."""
+    import csv
+    import datetime as dt
+
+    from handlers import chart, reports
+    from handlers.municipality import load_municipality
+    from handlers.workdays import BANGKOK, WorkCalendar
+
+    muni = load_municipality(settings.municipality_config)
+    calendar = WorkCalendar(muni.office_opens, muni.office_closes, muni.extra_days_off)
+    today = dt.datetime.now(BANGKOK).date()
+    start, end = reports.fiscal_year(today)
+    if args.half == 1:
+        end = dt.date(start.year + 1, 3, 31)
+    elif args.half == 2:
+        start = dt.date(start.year + 1, 4, 1)
+    start, end = args.start or start, args.end or end
+    if start > end:
+        print("rongrian: --from is after --to", file=sys.stderr)
+        return 2
+    db = await Database.open(settings.database_path)
+    try:
+        async with db.transaction() as tx:
+            report = await reports.gather(tx, calendar, start, end, today, args.division)
+    finally:
+        await db.close()
+    print(reports.summary(report, muni))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / f"report-{start.isoformat()}-{end.isoformat()}"
+    with open(f"{stem}.csv", "w", newline="", encoding="utf-8-sig") as f:  # BOM: Excel + Thai
+        csv.writer(f).writerows(reports.csv_rows(report, args.with_phones))
+    Path(f"{stem}.png").write_bytes(chart.render(report))
+    print(f"\nCSV: {stem}.csv\nChart: {stem}.png")
+    return 0
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command")
@@ -139,6 +180,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="a code that binds a group chat to the division")
     invite.add_argument("--hours", type=int, default=72, help="how long the code works")
     actions.add_parser("list", help="every officer, active or revoked")
+    report = commands.add_parser("report", help="the executives' report, CSV and chart")
+    report.add_argument("--from", dest="start", type=dt_date.fromisoformat, help="YYYY-MM-DD (filed on)")
+    report.add_argument("--to", dest="end", type=dt_date.fromisoformat, help="YYYY-MM-DD (inclusive)")
+    report.add_argument("--half", type=int, choices=(1, 2),
+                        help="first (Oct-Mar) or second (Apr-Sep) half of this fiscal year")
+    report.add_argument("--division", help="one division only")
+    report.add_argument("--with-phones", action="store_true",
+                        help="add citizens' phone numbers to the CSV (never anonymous ones)")
+    report.add_argument("--out", default="data/reports", help="folder for the CSV and chart")
     revoke = actions.add_parser("revoke", help="end an officer's access")
     revoke.add_argument("id", type=int)
     return parser.parse_args(argv)
@@ -153,10 +203,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request URL at INFO
+    for noisy in ("httpx", "matplotlib"):  # request URLs (with the token), font scans
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         if args.command == "outbox":
             asyncio.run(list_troubles(settings))
+        elif args.command == "report":
+            return asyncio.run(report_command(settings, args))
         elif args.command == "officers":
             return asyncio.run(officers_command(settings, args))
         elif args.command == "line-richmenu":

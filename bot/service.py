@@ -74,9 +74,9 @@ class Service:
         calendar = WorkCalendar(self.municipality.office_opens, self.municipality.office_closes,
                                 self.municipality.extra_days_off)
         self.worker = DeliveryWorker(self.db, [])
-        self.engine = Engine(self.db, Services(self.municipality, calendar, self.clock),
-                             on_queued=self.worker.wake)
         media = MediaStore(s.media_dir)
+        self.engine = Engine(self.db, Services(self.municipality, calendar, self.clock,
+                                               media.save), on_queued=self.worker.wake)
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_get("/healthz", self._health)
         if s.telegram_bot_token is not None:

@@ -174,7 +174,7 @@ class Engine:
         return Outcome(replies=[reply])
 
 
-OFFICER_COMMANDS = frozenset({"cases", "overdue"})
+OFFICER_COMMANDS = frozenset({"cases", "overdue", "report"})
 
 
 async def dispatch(turn: Turn) -> None:
@@ -221,6 +221,8 @@ async def dispatch_officer(turn: Turn) -> None:
             turn.note(t(turn.lang, "cancelled"))
         turn.reset()
         await turn.goto(officer.MENU)
+    elif command == "report":
+        await officer.show_report(turn)
     elif command in OFFICER_COMMANDS:
         await officer.show_list(turn, overdue=command == "overdue")
     elif (incoming.choice or "").startswith("more:"):

@@ -22,13 +22,18 @@ from storage.officers import Officer
 Clock = Callable[[], dt.datetime]
 
 
+SaveImage = Callable[[bytes], Awaitable[str]]
+
+
 @dataclass(frozen=True)
 class Services:
-    """What every flow may consult: the municipality, its calendar, and the time."""
+    """What every flow may consult: the municipality, its calendar, the time, and where to
+    keep an image the bot makes (a report's chart) so that a channel can send it."""
 
     municipality: Municipality
     calendar: WorkCalendar
     clock: Clock
+    save_image: SaveImage | None = None
 
 
 StepFn = Callable[["Turn"], Awaitable[None]]
@@ -114,6 +119,10 @@ class Turn:
         self.replies.append(Reply(text, tuple(choices), request, request_label, columns, card))
         self.data["_offered"] = {c.value: c.label for c in choices}
         self.data["_widget"] = request
+
+    def say_images(self, text: str, images: tuple[str, ...]) -> None:
+        """Queue a text shown with stored images (a chart, a photo)."""
+        self.replies.append(Reply(text, images=images))
 
     def say_card(self, card: Card, choices: Sequence[Choice] = ()) -> None:
         """Queue a structured message; its plain text is derived from it, never written twice."""

@@ -7,12 +7,13 @@ button's payload names an action and a case; it is never trusted further than th
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import re
 import secrets
 
-from handlers import case_rules
+from handlers import case_rules, chart, reports
 from handlers.case_rules import ACTIONS, FINAL
 from handlers.cases import parse_reference
 from handlers.casework import (
@@ -143,6 +144,25 @@ async def show_list(turn: Turn, overdue: bool) -> None:
         for r in rows)
     turn.say(turn.t("o.list.overdue" if overdue else "o.list", lines=lines),
              [Choice(f"o:case:{r['reference']}", r["reference"]) for r in rows], columns=2)
+
+
+async def show_report(turn: Turn) -> None:
+    """This fiscal year so far, with its chart: a head's division, or every division for
+    the complaint centre and admins."""
+    me = officer(turn)
+    if me.role not in ("head", *SEES_ALL):
+        refuse(turn, "the report")
+        return
+    leave_any_action(turn)
+    today = turn.now.astimezone(BANGKOK).date()
+    start, end = reports.fiscal_year(today)
+    report = await reports.gather(turn.tx, turn.services.calendar, start, end, today,
+                                  None if me.role in SEES_ALL else me.division)
+    images: tuple[str, ...] = ()
+    if turn.services.save_image is not None and report.cases:
+        png = await asyncio.to_thread(chart.render, report)
+        images = (await turn.services.save_image(png),)
+    turn.say_images(reports.summary(report, turn.muni), images)
 
 
 async def show_case(turn: Turn, reference: str) -> None:

@@ -416,3 +416,20 @@ async def test_no_case_card_in_a_group_that_is_not_the_officers_division(
     await emulator.send(stranger_group, text="/cases", user_id=WORKS_OFFICER)
     (answer,) = await emulator.wait_for(stranger_group, 1)
     assert answer["text"] == "ขออภัยค่ะ ท่านไม่มีสิทธิ์ทำรายการนี้ค่ะ"
+
+
+async def test_a_head_gets_the_report_with_its_chart_in_chat(
+        service: Service, emulator: TelegramEmulator) -> None:
+    head = await officer_on_telegram(service, emulator, WORKS_HEAD, role="head")
+    works = await officer_on_telegram(service, emulator, WORKS_OFFICER)
+    citizen = TelegramCitizen(emulator, CITIZEN)
+    await file_on_telegram(citizen, "ถนน ทางเท้าชำรุด", "ถนนเป็นหลุมหน้าวัด")
+    await next_texts(head, 1)
+    await next_texts(works, 1)
+    chart, text = await head.say("/report", expect=2)
+    assert chart is None  # the chart, sent as a photo
+    photo = emulator.messages(WORKS_HEAD)[-2]["photo_url"]
+    assert photo is not None
+    assert text.startswith("📊 รายงานเรื่องร้องเรียน เทศบาลตำบลกระสัง\n"
+                           "1 ตุลาคม 2569 – 30 กันยายน 2570\n\nเรื่องทั้งหมด: 1 เรื่อง")
+    assert await works.say("/report") == ["ขออภัยค่ะ ท่านไม่มีสิทธิ์ทำรายการนี้ค่ะ"]
