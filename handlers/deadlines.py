@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from handlers import case_rules
 from handlers.casework import OFFICER_LANG, action_choices
+from handlers.municipality import Municipality
 from handlers.texts import t
 from handlers.types import Reply
 from handlers.workdays import BANGKOK, WorkCalendar, format_date
@@ -34,14 +35,19 @@ def today(now: dt.datetime) -> dt.date:
     return now.astimezone(BANGKOK).date()
 
 
-def deadlines(case: Row) -> list[Due]:
-    """The deadlines still running for ``case`` (none while it waits on its citizen)."""
+def deadlines(case: Row, calendar: WorkCalendar, progress_days: int) -> list[Due]:
+    """The deadlines still running for ``case`` (none while it waits on its citizen):
+    the result; taking a new case (acknowledgement); and for a misconduct report, telling
+    the reporter of progress (plan 2.5.3 step 6.4) until work on it has started."""
     if case["paused_on"] or case["status"] in (*case_rules.FINAL, case_rules.RESOLVED):
         return []
     result = case["expected_on"] or case["due_on"]
     found = [Due("result", dt.date.fromisoformat(result))]
     if case["status"] == case_rules.NEW and case["ack_due_on"]:
         found.append(Due("ack", dt.date.fromisoformat(case["ack_due_on"])))
+    if case["kind"] == "misconduct" and case["status"] in (case_rules.NEW, case_rules.ACCEPTED):
+        received = dt.date.fromisoformat(case["received_on"])
+        found.append(Due("progress", calendar.add_working_days(received, progress_days)))
     return found
 
 
@@ -70,15 +76,15 @@ async def claim(tx: Tx, case_id: int, kind: str, deadline: dt.date, sent_at: str
         (case_id, kind, deadline.isoformat(), sent_at)) == 1
 
 
-async def due_reminders(tx: Tx, case: Row, calendar: WorkCalendar, centre: str,
-                        now: dt.datetime, divisions: dict) -> list[tuple[str, str, Reply]]:
+async def due_reminders(tx: Tx, case: Row, calendar: WorkCalendar, muni: Municipality,
+                        now: dt.datetime) -> list[tuple[str, str, Reply]]:
     """The reminders and escalations ``case`` owes now, each claimed so it is sent once."""
     day = today(now)
     sent_at = now.astimezone(dt.UTC).isoformat(timespec="seconds")
     out: list[tuple[str, str, Reply]] = []
-    for due in deadlines(case):
+    for due in deadlines(case, calendar, muni.progress_working_days):
         stages = []
-        if due.kind == "result" and calendar.working_days_before(due.on, REMIND_BEFORE) <= day \
+        if due.kind != "ack" and calendar.working_days_before(due.on, REMIND_BEFORE) <= day \
                 <= due.on:
             stages.append("remind")
         if day > due.on:
@@ -88,9 +94,9 @@ async def due_reminders(tx: Tx, case: Row, calendar: WorkCalendar, centre: str,
         for stage in stages:
             if not await claim(tx, case["id"], f"{due.kind}:{stage}", due.on, sent_at):
                 continue
-            text = _text(case, due, stage, calendar, day, divisions)
+            text = _text(case, due, stage, calendar, day, muni.divisions)
             reply = Reply(text, action_choices(case), columns=2)
-            for platform, chat_id in await _recipients(tx, case, stage, centre):
+            for platform, chat_id in await _recipients(tx, case, stage, muni.complaint_centre):
                 out.append((platform, chat_id, reply))
     return out
 
@@ -102,6 +108,8 @@ def _text(case: Row, due: Due, stage: str, calendar: WorkCalendar, day: dt.date,
                   due=format_date(due.on, OFFICER_LANG, weekday=True))
     if due.kind == "ack":
         return t(OFFICER_LANG, "o.ack.late", **fields)
+    if due.kind == "progress":
+        return t(OFFICER_LANG, "o.progress.due", **fields)
     if stage == "remind":
         return t(OFFICER_LANG, "o.remind", days=calendar.working_days_between(day, due.on),
                  **fields)

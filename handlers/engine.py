@@ -140,7 +140,7 @@ class Engine:
         async with self.db.transaction() as tx:
             for case in await case_store.open_cases(tx, case_rules.FINAL):
                 for platform, chat_id, reply in await deadlines.due_reminders(
-                        tx, case, calendar, muni.complaint_centre, now, muni.divisions):
+                        tx, case, calendar, muni, now):
                     await outbox.enqueue(tx, platform, chat_id, [reply.to_json()], stamp)
                     sent += 1
         if sent:

@@ -45,6 +45,7 @@ class Municipality:
     office_closes: dt.time
     result_working_days: int
     ack_working_days: int
+    progress_working_days: int
     phone_retention_days: int
     extra_days_off: frozenset[dt.date]
     complaint_centre: str
@@ -93,6 +94,7 @@ def _parse(raw: dict[str, Any]) -> Municipality:
             office_closes=dt.time.fromisoformat(m["office_closes"]),
             result_working_days=int(m["result_working_days"]),
             ack_working_days=int(m.get("ack_working_days", 1)),
+            progress_working_days=int(m.get("progress_working_days", 5)),
             phone_retention_days=int(m["phone_retention_days"]),
             extra_days_off=frozenset(_date(d) for d in m.get("extra_days_off", [])),
             complaint_centre=m["complaint_centre"],

@@ -305,6 +305,9 @@ TEXTS: dict[str, tuple[str, str]] = {
         "🔴 Case {reference} of the {division} is {days} working days past {due}."),
     "o.ack.late": ("🔺 เรื่อง {reference} ของ{division} ยังไม่มีผู้รับเรื่อง (กำหนดรับ{due})",
                    "🔺 Case {reference} of the {division} is not taken yet (due {due})."),
+    "o.progress.due": (
+        "🛡️ เรื่องแจ้งเบาะแส {reference} ต้องแจ้งความคืบหน้าแก่ผู้แจ้งภายใน{due}ค่ะ",
+        "🛡️ Report {reference}: the reporter must hear of progress by {due}."),
     "o.do.postpone": ("📅 เลื่อนกำหนด", "📅 New date"),
     "o.postpone.date": ("แจ้งผลได้ภายในวันที่เท่าไรคะ (เช่น 15/01/2570)",
                         "By what date can you give the result? (e.g. 15/01/2027)"),

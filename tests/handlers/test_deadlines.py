@@ -118,3 +118,21 @@ async def test_a_new_expected_date_tells_the_citizen_and_runs_its_own_clock(
         "เหตุผล: รอวัสดุยางมะตอยจากจังหวัด")
     assert await at(engine, clock, 2026, 12, 24, 9, 0) == 0  # the old date no longer counts
     assert await at(engine, clock, 2027, 1, 13, 9, 0) == 1  # 2 working days before Jan 15
+
+
+async def test_a_misconduct_report_owes_progress_within_five_working_days(
+        engine: Engine, db: Database, clock: FakeClock) -> None:
+    """Plan 2.5.3 step 6.4. Received Mon 30 Nov: progress due Tue 8 Dec (Mon 7 is off)."""
+    await bind(db, WORKER, "planning", "integrity")
+    async with db.transaction() as tx:
+        await tx.insert(
+            "INSERT INTO cases (reference, kind, anonymous, category, division, description, "
+            "status, platform, chat_id, user_id, lang, created_at, received_on, due_on, "
+            "ack_due_on) VALUES ('KS-2569-00009', 'misconduct', 1, 'other', 'planning', 'x', "
+            "'accepted', 'line', '-', '-', 'th', '2026-11-30T03:00:00+00:00', '2026-11-30', "
+            "'2026-12-23', '2026-12-01')")
+    assert await at(engine, clock, 2026, 12, 2, 10, 0) == 0
+    assert await at(engine, clock, 2026, 12, 3, 10, 0) == 1  # 2 working days before: Fri 4, Thu 3
+    assert (await sent_to(db, WORKER))[-1] == (
+        "🛡️ เรื่องแจ้งเบาะแส KS-2569-00009 ต้องแจ้งความคืบหน้าแก่ผู้แจ้งภายใน"
+        "วันอังคารที่ 8 ธันวาคม 2569ค่ะ")
