@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from typing import Any
 import aiohttp
 
 from bench.procs import Server, cpu_seconds
+from bot.sandbox.base import Call
 from bot.sandbox.telegram_api import BOT_ID, TelegramEmulator
 
 TOKEN = "1000000001:BENCH-rongrian-token-abcdef"
@@ -96,10 +98,23 @@ class BenchTelegram(TelegramEmulator):
         try:
             async with self._session.post(url, data=body, headers=headers,
                                           timeout=aiohttp.ClientTimeout(total=60)) as resp:
-                await resp.read()
-                return resp.status
+                answer = await resp.read()
+                status = resp.status
         except (aiohttp.ClientError, asyncio.TimeoutError):
             return 0
+        if status == 200 and b'"method"' in answer:
+            # A method call in the webhook's answer: Telegram carries it out (no HTTP request
+            # from the bot). The product does not use this; bench/whatif.py webhookreply does.
+            try:
+                params = json.loads(answer)
+            except ValueError:
+                params = None
+            if isinstance(params, dict) and isinstance(params.get("method"), str):
+                method = params.pop("method")
+                response = await self._answer(self.token, method, params)
+                self.calls.append(Call(f"{method} (in webhook answer)", params,
+                                       time.monotonic(), response.status))
+        return status
 
 
 def _offered(message: dict[str, Any] | None) -> tuple[set[str], set[str]]:

@@ -8,6 +8,9 @@ same logging) and passes another ``Pacing``:
     BENCH_PER_CHAT_INTERVAL  seconds between two messages to one chat (default 0)
     BENCH_PER_SECOND         messages per second overall (default 1000000: no cap)
 
+``BENCH_WHATIF=flag,…`` also applies the what-if patches of bench/whatif.py (experiments to
+size a proposed product change; off by default).
+
 Everything else (webhook, engine, SQLite, outbox, delivery worker, PTB's HTTP client) is
 the product's own code, unchanged. Stops on SIGTERM/SIGINT like ``python -m bot``.
 """
@@ -26,6 +29,10 @@ from bot.settings import Settings, SettingsError
 
 
 async def serve(settings: Settings) -> None:
+    if os.environ.get("BENCH_WHATIF"):
+        import whatif  # bench/ is sys.path[0] when run as a script
+        flags = whatif.apply(os.environ["BENCH_WHATIF"])
+        print(f"what-if patches: {sorted(flags)}", flush=True)
     pacing = dataclasses.replace(
         TELEGRAM_PACING,
         per_chat_interval=float(os.environ.get("BENCH_PER_CHAT_INTERVAL", "0")),

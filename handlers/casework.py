@@ -61,19 +61,27 @@ def tell_citizen(turn: Turn, case: Row, key: str, choices: tuple[Choice, ...] = 
 
 
 async def pause_citizen(turn: Turn, case: Row, step: str, reply: Reply) -> None:
-    """Put the citizen's chat at ``step`` about ``case`` (their draft, if any, waits)."""
+    """Put the citizen's chat at ``step`` about ``case``: what they were doing (a draft)
+    waits; if another case is already asking them something, this one queues behind it."""
     tx = turn.tx
     conv = await conversations.load(tx, case["platform"], case["chat_id"])
     if conv is None:
         conv = conversations.ConversationRow(case["platform"], case["chat_id"], case["user_id"],
                                              case["lang"], "menu")
-    paused = conv.data.get("_paused")
-    if conv.step not in FOLLOW_UP_STEPS:
-        paused = {"step": conv.step, "data": conv.data}
-    conv.step = step
-    conv.data = {"case": case["reference"], "_paused": paused,
-                 "_offered": {c.value: c.label for c in reply.choices}}
+    follow_up = {"step": step, "case": case["reference"], "text": reply.text,
+                 "offered": {c.value: c.label for c in reply.choices}}
+    if conv.step in FOLLOW_UP_STEPS:
+        conv.data.setdefault("_queue", []).append(follow_up)
+    else:
+        conv.data = {"_paused": {"step": conv.step, "data": conv.data}, "_queue": []}
+        enter_follow_up(conv, follow_up)
     await conversations.save(tx, conv, stamp(turn))
+
+
+def enter_follow_up(conv: conversations.ConversationRow, follow_up: dict[str, Any]) -> None:
+    conv.step = follow_up["step"]
+    conv.data.update(case=follow_up["case"], _question=follow_up["text"],
+                     _offered=follow_up["offered"])
 
 
 def case_card(turn: Turn, case: Row, title: str, timeline: list[Row] | None = None,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from handlers import flows  # noqa: F401  (registers the steps)
 from handlers import case_rules, deadlines
-from handlers.flows import officer
+from handlers.flows import followup, officer
 from handlers.flows.common import MENU
 from handlers.turn import STEPS, Services, Turn
 from handlers.types import Incoming, Outcome, Reply
@@ -238,6 +238,11 @@ async def dispatch_citizen(turn: Turn) -> None:
         turn.reset()  # a step renamed since the chat was saved, or an officer revoked
         turn.conv.step = MENU
     command = incoming.command
+    leaving = command in ("start", "menu", "help", "cancel") or incoming.choice in (
+        "cancel", "menu") or (incoming.choice or "").startswith("menu:") or \
+        (incoming.text or "").strip().lower() in CANCEL_WORDS
+    if leaving and turn.conv.step in followup.STEPS:
+        await followup.decline_all(turn)
     if command in ("start", "menu", "help"):
         turn.reset()
         await turn.goto(MENU)

@@ -213,6 +213,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "❓ The {division} asks about case {reference}:\n{question}\n\n"
         "Type your answer or send a photo.",
     ),
+    "u.answer.skip": ("ไม่ขอตอบ", "Skip"),
     "u.answer.sent": ("ส่งคำตอบให้เจ้าหน้าที่แล้วค่ะ ขอบคุณค่ะ",
                       "Your answer was passed to the staff. Thank you."),
     "u.answer.wait": ("กรุณาพิมพ์คำตอบ หรือส่งรูปถ่ายค่ะ", "Please type your answer or send a photo."),
@@ -292,6 +293,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "Question sent for case {reference}; the answer will come to your private chat."),
     "o.answer": ("💬 ผู้ร้องตอบเรื่อง {reference}:\n{answer}",
                  "💬 The citizen answered on case {reference}:\n{answer}"),
+    "o.declined": ("ผู้ร้องไม่ตอบคำถามเรื่อง {reference} ค่ะ นับเวลาต่อแล้ว",
+                   "The citizen declined to answer on case {reference}; its clocks run again."),
     "o.answer.photo": ("(รูปถ่าย)", "(a photo)"),
     "o.resolve.note": ("กรุณาพิมพ์สรุปผลการแก้ไขค่ะ (ผู้ร้องจะเห็นข้อความนี้)",
                        "What was done? (the citizen will read this)"),

@@ -433,3 +433,42 @@ async def test_a_head_gets_the_report_with_its_chart_in_chat(
     assert text.startswith("📊 รายงานเรื่องร้องเรียน เทศบาลตำบลกระสัง\n"
                            "1 ตุลาคม 2569 – 30 กันยายน 2570\n\nเรื่องทั้งหมด: 1 เรื่อง")
     assert await works.say("/report") == ["ขออภัยค่ะ ท่านไม่มีสิทธิ์ทำรายการนี้ค่ะ"]
+
+
+async def test_two_cases_asking_at_once_queue_and_a_walk_away_declines(
+        service: Service, emulator: TelegramEmulator) -> None:
+    works = await officer_on_telegram(service, emulator, WORKS_OFFICER)
+    citizen = TelegramCitizen(emulator, CITIZEN)
+    await file_on_telegram(citizen, "ถนน ทางเท้าชำรุด", "หลุมบนถนนสายหลัก หน้าตลาด")
+    await file_on_telegram(citizen, "ไฟฟ้าส่องสว่างดับ", "ไฟถนนดับหน้าโรงเรียนอนุบาล")
+    await next_texts(works, 2)
+    await works.say("KS-2569-00001")
+    await works.press("❓ ถามผู้ร้อง")
+    await works.say("หลุมกว้างประมาณเท่าไรคะ")
+    await works.say("KS-2569-00002")
+    await works.press("✅ รับเรื่อง")
+    await works.press("🏁 แก้ไขเสร็จ")
+    await works.say("เปลี่ยนหลอดไฟแล้ว")
+    await works.press("ข้าม")
+    await next_texts(citizen, 3)  # the question, "accepted", and "resolved: is it fixed?"
+    # The answer goes to the first case; then the second case's question comes back.
+    answered, again = (await citizen.say("กว้างประมาณหนึ่งเมตรค่ะ"))[0].split("\n\n", 1)
+    assert answered == "ส่งคำตอบให้เจ้าหน้าที่แล้วค่ะ ขอบคุณค่ะ"
+    assert again.startswith("✅ เรื่อง KS-2569-00002: กองช่างแจ้งว่าแก้ไขเรียบร้อยแล้วค่ะ")
+    assert (await next_texts(works, 1))[0].startswith("💬 ผู้ร้องตอบเรื่อง KS-2569-00001:")
+    await citizen.press("👍 ใช่ เรียบร้อยแล้ว")
+    db = str(service.settings.database_path)
+    assert rows(db, "SELECT reference, status, awaiting FROM cases ORDER BY id") == [
+        ("KS-2569-00001", "new", None), ("KS-2569-00002", "closed", None)]
+
+    # Asked again, the citizen walks away with /start: the officer is told, clocks run.
+    await works.say("KS-2569-00001")
+    await works.press("❓ ถามผู้ร้อง")
+    await works.say("ยังอยู่ที่เดิมไหมคะ")
+    await next_texts(citizen, 1)
+    assert rows(db, "SELECT paused_on IS NOT NULL FROM cases WHERE id = 1") == [(1,)]
+    (menu,) = await citizen.say("/start")
+    assert menu.startswith("สวัสดีค่ะ")
+    assert await next_texts(works, 1) == [
+        "ผู้ร้องไม่ตอบคำถามเรื่อง KS-2569-00001 ค่ะ นับเวลาต่อแล้ว"]
+    assert rows(db, "SELECT awaiting, paused_on FROM cases WHERE id = 1") == [(None, None)]
