@@ -16,6 +16,10 @@ and none of it is safe as is (see each patch for what a real change must also ha
                   call; its outbox row is written 'sent' in the step's own transaction. The
                   bench emulator executes such answers as Telegram does.
     noack         no answerCallbackQuery / editMessageText after a button press.
+    syncsql       run every statement with the stdlib sqlite3 module on the event loop's
+                  thread (WAL, synchronous=NORMAL: no fsync per commit), instead of one
+                  aiosqlite thread hop per statement and per fetch; a transaction then holds
+                  the database lock for its CPU time only, not for ~16 loop round trips.
     countsql      count aiosqlite round trips (thread hops); printed to the log at exit.
 """
 from __future__ import annotations
@@ -43,7 +47,8 @@ SQL_CALLS: collections.Counter[str] = collections.Counter()
 
 def apply(spec: str) -> set[str]:
     FLAGS.update(f.strip() for f in spec.split(",") if f.strip())
-    unknown = FLAGS - {"sniffio", "rawsend", "fastin", "webhookreply", "noack", "countsql"}
+    unknown = FLAGS - {"sniffio", "rawsend", "fastin", "webhookreply", "noack", "countsql",
+                       "syncsql"}
     if unknown:
         raise SystemExit(f"unknown BENCH_WHATIF flags: {sorted(unknown)}")
     if "webhookreply" in FLAGS:
@@ -63,7 +68,10 @@ def apply(spec: str) -> set[str]:
     if "webhookreply" in FLAGS:
         from storage import outbox
         outbox.enqueue = _enqueue_with_webhook_reply(outbox.enqueue)  # type: ignore[assignment]
+    if "syncsql" in FLAGS:
+        _sync_sql()
     if "countsql" in FLAGS:
+        _time_transactions()
         import aiosqlite.core as core
         original = core.Connection._execute
 
@@ -72,8 +80,11 @@ def apply(spec: str) -> set[str]:
             return await original(self, fn, *args, **kwargs)
 
         core.Connection._execute = counted  # type: ignore[method-assign]
-        atexit.register(lambda: print(f"BENCH sqlite round trips: {dict(SQL_CALLS)}",
-                                      file=sys.stderr, flush=True))
+        atexit.register(lambda: print(
+            f"BENCH sqlite round trips: {dict(SQL_CALLS)}; transactions: {TX['n']}, "
+            f"lock wait {1000 * TX['wait'] / max(1, TX['n']):.2f} ms, "
+            f"held {1000 * TX['held'] / max(1, TX['n']):.2f} ms on average",
+            file=sys.stderr, flush=True))
     return FLAGS
 
 
@@ -126,7 +137,7 @@ async def _raw_send(self: Any, chat_id: str, replies: list[Any], delivery: Any) 
         await _call(self.bot, "sendMessage", _message_payload(chat_id, reply))
 
 
-async def _ack_press(self: Any, query: Any) -> None:
+async def _ack_press(self: Any, query: Any, *, edit: bool = True, **_: Any) -> None:
     if "noack" in FLAGS:
         return
     data = query if isinstance(query, dict) else query.to_dict()
@@ -134,7 +145,7 @@ async def _ack_press(self: Any, query: Any) -> None:
         await _call(self.bot, "answerCallbackQuery", {"callback_query_id": data["id"]})
         message = data.get("message") or {}
         markup = message.get("reply_markup") or {}
-        if message.get("text") and markup:
+        if edit and message.get("text") and markup:
             label = next((b.get("text") for row in markup.get("inline_keyboard", [])
                           for b in row if b.get("callback_data") == data.get("data")), None)
             text = f"{message['text']}\n\n👉 {label}" if label else message["text"]
@@ -219,8 +230,8 @@ async def _fast_webhook(self: Any, request: web.Request) -> web.Response:
         _reply_slot.reset(token)
     query = data.get("callback_query")
     if query is not None and not outcome.duplicate and "noack" not in FLAGS:
-        self._in_background(self._acknowledge_press(query if "rawsend" in FLAGS else
-                                                    _ptb_query(self, data)))
+        self._in_background(self._acknowledge_press(
+            query if "rawsend" in FLAGS else _ptb_query(self, data), edit=not incoming.group))
     if slot is not None and slot["reply"] is not None:
         return web.json_response({"method": "sendMessage",
                                   **_message_payload(incoming.chat_id, slot["reply"])})
@@ -258,3 +269,92 @@ def _enqueue_with_webhook_reply(original: Any) -> Any:
                               reply_token=reply_token, reply_expires=reply_expires)
 
     return enqueue
+
+
+# -- syncsql / transaction timing ---------------------------------------------------------------
+TX = {"n": 0, "wait": 0.0, "held": 0.0}
+
+
+def _time_transactions() -> None:
+    import contextlib
+    import time
+
+    from storage.db import Database
+    original = Database.transaction
+
+    @contextlib.asynccontextmanager
+    async def timed(self):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        async with original(self) as tx:
+            t1 = time.perf_counter()
+            try:
+                yield tx
+            finally:
+                TX["n"] += 1
+                TX["wait"] += t1 - t0
+                TX["held"] += time.perf_counter() - t1
+
+    Database.transaction = timed  # type: ignore[method-assign]
+
+
+class _SyncTx:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._c = conn
+
+    async def execute(self, sql: str, params: Any = ()) -> int:
+        return self._c.execute(sql, tuple(params)).rowcount
+
+    async def insert(self, sql: str, params: Any = ()) -> int:
+        return self._c.execute(sql, tuple(params)).lastrowid  # type: ignore[return-value]
+
+    async def executemany(self, sql: str, rows: Any) -> None:
+        self._c.executemany(sql, [tuple(r) for r in rows])
+
+    async def fetchone(self, sql: str, params: Any = ()) -> Any:
+        return self._c.execute(sql, tuple(params)).fetchone()
+
+    async def fetchall(self, sql: str, params: Any = ()) -> list[Any]:
+        return self._c.execute(sql, tuple(params)).fetchall()
+
+    async def executescript_in_tx(self, sql: str) -> None:
+        from storage.db import _split_statements
+        for statement in _split_statements(sql):
+            self._c.execute(statement)
+
+
+def _sync_sql() -> None:
+    import contextlib
+
+    from storage.db import Database
+    connections: dict[int, sqlite3.Connection] = {}
+
+    def conn(db: Any) -> sqlite3.Connection:
+        c = connections.get(id(db))
+        if c is None:
+            c = sqlite3.connect(db.path, isolation_level=None, check_same_thread=False)
+            c.row_factory = sqlite3.Row
+            c.execute("PRAGMA busy_timeout = 5000")
+            c.execute("PRAGMA synchronous = NORMAL")
+            c.execute("PRAGMA foreign_keys = ON")
+            connections[id(db)] = c
+        return c
+
+    @contextlib.asynccontextmanager
+    async def transaction(self):  # type: ignore[no-untyped-def]
+        async with self._lock:
+            c = conn(self)
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SyncTx(c)
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+            else:
+                c.execute("COMMIT")
+
+    async def fetchall(self, sql: str, params: Any = ()) -> list[Any]:  # type: ignore[no-untyped-def]
+        async with self._lock:
+            return conn(self).execute(sql, tuple(params)).fetchall()
+
+    Database.transaction = transaction  # type: ignore[method-assign]
+    Database.fetchall = fetchall  # type: ignore[method-assign]

@@ -9,10 +9,12 @@ bubbles) under ``X-Line-Retry-Key``, so a retried push is never delivered twice.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import sqlite3
 import time
+import uuid
 from typing import Any
 
 import aiohttp
@@ -55,6 +57,8 @@ MAX_LABEL = 20
 MAX_ALT_TEXT = 400
 MAX_TEXT = 5000
 MORE_LABEL = "ถัดไป ▶ More"
+MAX_MESSAGES = 5  # per reply or push call
+MAX_IMAGES = 4  # a reply's images and its text fit one call
 
 
 class FetchError(RuntimeError):
@@ -110,6 +114,10 @@ def flex(card: Card, alt_text: str) -> dict[str, Any]:
     return {"type": "flex", "altText": alt, "contents": bubble}
 
 
+def image(url: str) -> dict[str, Any]:
+    return {"type": "image", "originalContentUrl": url, "previewImageUrl": url}
+
+
 def render(reply: Reply) -> dict[str, Any]:
     """One reply as one LINE message object (a Flex bubble for a card, text otherwise)."""
     if reply.card is not None:
@@ -128,32 +136,54 @@ class LineChannel:
     max_batch = 5  # messages one reply or push can carry
 
     def __init__(self, api: AsyncMessagingApi, blob: AsyncMessagingApiBlob, engine: Engine,
-                 media: MediaStore, channel_secret: str) -> None:
+                 media: MediaStore, channel_secret: str,
+                 public_base_url: str | None = None) -> None:
         self.api = api
         self.blob = blob
         self.engine = engine
         self.media = media
         self.parser = WebhookParser(channel_secret)
+        self.public_base_url = public_base_url
+
+    def messages(self, replies: list[Reply]) -> list[dict[str, Any]]:
+        """Each reply's images (as signed links, where a public address is set; otherwise
+        a line saying how many there are) and then the reply itself."""
+        out: list[dict[str, Any]] = []
+        for reply in replies:
+            if reply.images and self.public_base_url:
+                out += [image(self.public_base_url + self.media.signed_path(sha))
+                        for sha in reply.images[:MAX_IMAGES]]
+            elif reply.images:
+                reply = dataclasses.replace(
+                    reply, text=f"{reply.text}\n\n🖼️ ×{len(reply.images)}")
+            out.append(render(reply))
+        return out
 
     # -- outbound ---------------------------------------------------------------------
     async def send(self, chat_id: str, replies: list[Reply], delivery: Delivery) -> None:
-        messages = [render(r) for r in replies]
+        """Up to five messages in one call: the first five by reply token while it is
+        valid, the rest (images make more) by push, each chunk under its own retry key."""
+        messages = self.messages(replies)
+        chunks = [messages[i:i + MAX_MESSAGES] for i in range(0, len(messages), MAX_MESSAGES)]
         if delivery.reply_token and time.time() < (delivery.reply_expires or 0):
             try:
                 await self.api.reply_message(ReplyMessageRequest.from_dict(
-                    {"replyToken": delivery.reply_token, "messages": messages}))
-                return
+                    {"replyToken": delivery.reply_token, "messages": chunks[0]}))
+                chunks = chunks[1:]
             except ApiException as exc:
                 if exc.status != 400 or "reply token" not in str(exc.body).lower():
                     raise
                 log.info("reply token no longer valid; pushing instead")
-        try:
-            await self.api.push_message(
-                PushMessageRequest.from_dict({"to": chat_id, "messages": messages}),
-                x_line_retry_key=delivery.retry_key)
-        except ApiException as exc:
-            if exc.status != 409:  # 409: this retry key was accepted before: delivered
-                raise
+        for n, chunk in enumerate(chunks):
+            key = delivery.retry_key if n == 0 else str(uuid.uuid5(uuid.UUID(
+                delivery.retry_key), str(n)))
+            try:
+                await self.api.push_message(
+                    PushMessageRequest.from_dict({"to": chat_id, "messages": chunk}),
+                    x_line_retry_key=key)
+            except ApiException as exc:
+                if exc.status != 409:  # 409: this retry key was accepted before: delivered
+                    raise
 
     def classify(self, exc: Exception) -> Failure:
         if isinstance(exc, ApiException):

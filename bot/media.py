@@ -3,16 +3,58 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
+
+from aiohttp import web
 
 MAX_BYTES = 20 * 1024 * 1024  # the Bot API's own download limit
 
 
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+LINK_LIFETIME = 14 * 24 * 3600  # a link in a chat message works for two weeks
+
+
 class MediaStore:
-    def __init__(self, root: Path) -> None:
+    """Files under their hash; with ``url_key``, also links that only we can make: LINE
+    shows an image only from an HTTPS URL, so the file is served at ``/media/<sha>``
+    to whoever holds a link signed with that key, and to nobody else."""
+
+    def __init__(self, root: Path, url_key: bytes | None = None) -> None:
         self.root = root
+        self._url_key = url_key
+
+    def signed_path(self, sha256: str, now: float | None = None) -> str:
+        """``/media/<sha>?e=<expiry>&s=<signature>``, for a public base URL to prefix."""
+        assert self._url_key is not None, "links need a key"
+        expires = int((now or time.time()) + LINK_LIFETIME)
+        return f"/media/{sha256}?e={expires}&s={self._signature(sha256, expires)}"
+
+    def _signature(self, sha256: str, expires: int) -> str:
+        assert self._url_key is not None
+        return hmac.new(self._url_key, f"{sha256}:{expires}".encode(),
+                        hashlib.sha256).hexdigest()[:32]
+
+    async def serve(self, request: web.Request) -> web.StreamResponse:
+        """``GET /media/{sha}``: 404 for anything but a live, correctly signed link."""
+        sha256 = request.match_info["sha"]
+        try:
+            expires = int(request.query.get("e", ""))
+        except ValueError:
+            raise web.HTTPNotFound() from None
+        given = request.query.get("s", "")
+        if (self._url_key is None or not _SHA256.match(sha256) or expires < time.time()
+                or not hmac.compare_digest(given, self._signature(sha256, expires))):
+            raise web.HTTPNotFound()
+        path = self.path(sha256)
+        if not path.is_file():
+            raise web.HTTPNotFound()
+        return web.FileResponse(path, headers={"Content-Type": "image/jpeg",
+                                               "Cache-Control": "private, max-age=86400"})
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256

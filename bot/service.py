@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 
 from aiohttp import web
@@ -74,11 +75,14 @@ class Service:
         calendar = WorkCalendar(self.municipality.office_opens, self.municipality.office_closes,
                                 self.municipality.extra_days_off)
         self.worker = DeliveryWorker(self.db, [])
-        media = MediaStore(s.media_dir)
+        media = MediaStore(s.media_dir, url_key=hashlib.sha256(
+            b"rongrian media links:" + s.line_channel_secret.encode()).digest()
+            if s.line_channel_secret else None)
         self.engine = Engine(self.db, Services(self.municipality, calendar, self.clock,
                                                media.save), on_queued=self.worker.wake)
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_get("/healthz", self._health)
+        app.router.add_get("/media/{sha}", media.serve)
         if s.telegram_bot_token is not None:
             self.telegram = await self._telegram(media)
             app.router.add_post("/webhook/telegram", self.telegram.webhook)
@@ -127,7 +131,8 @@ class Service:
             host=s.line_api_host, access_token=s.line_channel_access_token))
         return LineChannel(AsyncMessagingApi(self._line_client),
                            AsyncMessagingApiBlob(self._line_client), self.engine, media,
-                           s.line_channel_secret)  # type: ignore[arg-type]
+                           s.line_channel_secret,  # type: ignore[arg-type]
+                           public_base_url=s.public_base_url)
 
     async def _sweep(self) -> None:
         """The scheduler, inside the service so no cron is needed: reminders and escalations

@@ -38,6 +38,7 @@ class Settings:
     database_path: Path
     media_dir: Path
     municipality_config: Path | None
+    public_base_url: str | None
     sandbox_port: int
     log_level: str
 
@@ -93,6 +94,11 @@ class Settings:
         line_host = get("LINE_API_HOST")
         if line_host is not None and not line_host.startswith(("http://", "https://")):
             raise SettingsError("LINE_API_HOST must be an http(s) URL")
+        public = get("PUBLIC_BASE_URL")
+        if public is not None and not public.startswith(("https://", "http://127.0.0.1",
+                                                         "http://localhost")):
+            raise SettingsError("PUBLIC_BASE_URL must start with https:// (LINE fetches "
+                                "images only over HTTPS)")
         config = get("MUNICIPALITY_CONFIG")
         if config is not None and not Path(config).is_file():
             raise SettingsError(f"MUNICIPALITY_CONFIG points to {config}, which is not a file")
@@ -110,6 +116,7 @@ class Settings:
             database_path=Path(get("DATABASE_PATH", "data/rongrian.db")),  # type: ignore[arg-type]
             media_dir=Path(get("MEDIA_DIR", "data/media")),  # type: ignore[arg-type]
             municipality_config=Path(config) if config else None,
+            public_base_url=public.rstrip("/") if public else None,
             sandbox_port=_port("SANDBOX_PORT", get("SANDBOX_PORT", "8081")),
             log_level=_log_level(get("LOG_LEVEL", "INFO")),  # type: ignore[arg-type]
         )

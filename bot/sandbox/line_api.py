@@ -240,7 +240,13 @@ class LineEmulator(Emulator):
                         "bubble", "carousel"):
                     errors.append({"message": "must be specified", "property":
                                    f"{where}.contents"})
-            elif kind not in ("image", "location", "sticker"):
+            elif kind == "image":
+                for field_name in ("originalContentUrl", "previewImageUrl"):
+                    url = str(m.get(field_name) or "")
+                    if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+                        errors.append({"message": "must be a valid HTTPS URL",
+                                       "property": f"{where}.{field_name}"})
+            elif kind not in ("location", "sticker"):
                 errors.append({"message": "Invalid message type", "property": f"{where}.type"})
             items = (m.get("quickReply") or {}).get("items", [])
             if len(items) > MAX_QUICK_REPLIES:
@@ -264,7 +270,8 @@ class LineEmulator(Emulator):
             message_id = str(next(self._seq) + 10**17)
             view = {"from": "bot", "via": via, "type": m["type"], "text": m.get("text"),
                     "altText": m.get("altText"), "contents": m.get("contents"),
-                    "quickReply": m.get("quickReply"), "location": None, "image_url": None,
+                    "quickReply": m.get("quickReply"), "location": None,
+                    "image_url": m.get("originalContentUrl"),
                     "event": None}
             await self._record(user_id, view)
             sent.append({"id": message_id, "quoteToken": secrets.token_urlsafe(16)})

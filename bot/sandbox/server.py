@@ -38,7 +38,8 @@ class Sandbox:
             telegram_api_base_url=self.telegram.api_base_url,
             telegram_webhook_secret=secrets.token_urlsafe(32), telegram_mode="webhook",
             line_channel_secret=LINE_CHANNEL_SECRET, line_channel_access_token=LINE_ACCESS_TOKEN,
-            line_api_host=self.url)
+            line_api_host=self.url,
+            public_base_url=settings.public_base_url or f"http://{settings.host}:{settings.port}")
 
     def connect(self, service_url: str) -> None:
         """Deliver LINE's webhooks to the service (Telegram's is set by ``setWebhook``)."""

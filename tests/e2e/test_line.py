@@ -248,3 +248,36 @@ async def test_a_location_picked_on_the_map_keeps_its_address(
     assert rows(str(service.settings.database_path),
                 "SELECT location_lat, location_lon, location_text FROM cases") == [
         (14.9236, 103.3, "ตลาดสดกระสัง อ.กระสัง")]
+
+
+async def test_photos_reach_line_as_signed_links_that_only_work_signed(
+        start_service: StartService, line: LineEmulator, emulator: TelegramEmulator) -> None:
+    """A LINE officer sees the Telegram citizen's photo; the link works only as signed."""
+    from tests.e2e.test_officers import invite
+
+    service = await start_service()
+    service.line.public_base_url = service.url  # PUBLIC_BASE_URL; the port is known only now
+    officer = LineCitizen(line, "U" + "3" * 32)
+    await officer.follow()
+    await officer.say(await invite(service, "works"))
+    citizen = TelegramCitizen(emulator, 1001)
+    await citizen.say("/start")
+    await citizen.press("📝 ร้องเรียน")
+    await citizen.press("ถนน ทางเท้าชำรุด")
+    await citizen.say("ถนนยุบเป็นหลุมกว้าง")
+    await citizen.press("ข้าม")
+    await citizen.send_photo(IMAGE)
+    await citizen.press("เสร็จแล้ว")
+    await citizen.press("ข้าม", expect=2)
+    await citizen.press("✅ ยืนยันส่งเรื่อง")
+    photo, alert = (await line.wait_for(officer.user_id, officer.seen + 2))[-2:]
+    assert photo["type"] == "image" and alert["type"] == "flex"
+    url = photo["image_url"]
+    assert url.startswith(f"{service.url}/media/")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as resp:
+            assert resp.status == 200 and await resp.read() == IMAGE
+        for forged in (url[:-1] + ("0" if url[-1] != "0" else "1"), url.split("?")[0],
+                       url.replace("e=", "e=1")):
+            async with http.get(forged) as resp:
+                assert resp.status == 404, forged
