@@ -288,7 +288,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "Why is it not our remit? (the citizen will read this)"),
     "o.reject.where": ("ผู้ร้องควรติดต่อหน่วยงานใดคะ (ชื่อและช่องทางติดต่อ)",
                        "Where should the citizen go instead? (name and how to reach them)"),
-    "o.ask.question": ("พิมพ์คำถามถึงผู้ร้องค่ะ", "Type your question for the citizen."),
+    "o.ask.question": ("กรุณาพิมพ์คำถามถึงผู้ร้องค่ะ", "Type your question for the citizen."),
     "o.ask.done": ("ส่งคำถามเรื่อง {reference} ให้ผู้ร้องแล้วค่ะ คำตอบจะส่งถึงท่านทางแชตส่วนตัว",
                    "Question sent for case {reference}; the answer will come to your private chat."),
     "o.answer": ("💬 ผู้ร้องตอบเรื่อง {reference}:\n{answer}",

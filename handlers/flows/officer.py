@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 
 from handlers import case_rules, chart, reports
 from handlers.case_rules import ACTIONS, FINAL
@@ -260,6 +261,28 @@ def typed(turn: Turn) -> str | None:
     return text[:1000] if text else None
 
 
+TextHandler = Callable[[Turn, str], Awaitable[None]]
+
+
+def text_step(name: str) -> Callable[[TextHandler], TextHandler]:
+    """Register step ``name`` (its question is the text of the same key, with Cancel) that
+    takes one typed line and hands it to the decorated function; anything else asks again."""
+    async def prompt(turn: Turn) -> None:
+        turn.say(turn.t(name), [cancel_choice(turn)])
+
+    def register(handle: TextHandler) -> TextHandler:
+        async def receive(turn: Turn) -> None:
+            text = typed(turn)
+            if text is None:
+                turn.note(turn.t("o.text.needed"))
+                await turn.reprompt()
+            else:
+                await handle(turn, text)
+        step(name, prompt=prompt)(receive)
+        return handle
+    return register
+
+
 # transfer: which division, then why
 async def prompt_transfer_to(turn: Turn) -> None:
     me = officer(turn)
@@ -280,17 +303,8 @@ async def receive_transfer_to(turn: Turn) -> None:
     await turn.goto("o.transfer.reason")
 
 
-async def prompt_transfer_reason(turn: Turn) -> None:
-    turn.say(turn.t("o.transfer.reason"), [cancel_choice(turn)])
-
-
-@step("o.transfer.reason", prompt=prompt_transfer_reason)
-async def receive_transfer_reason(turn: Turn) -> None:
-    reason = typed(turn)
-    if reason is None:
-        turn.note(turn.t("o.text.needed"))
-        await turn.reprompt()
-        return
+@text_step("o.transfer.reason")
+async def receive_transfer_reason(turn: Turn, reason: str) -> None:
     case = await current_case(turn, "transfer")
     if case is None:
         return
@@ -312,32 +326,14 @@ async def receive_transfer_reason(turn: Turn) -> None:
 
 
 # not our remit: why, then where the citizen should go
-async def prompt_reject_reason(turn: Turn) -> None:
-    turn.say(turn.t("o.reject.reason"), [cancel_choice(turn)])
-
-
-@step("o.reject.reason", prompt=prompt_reject_reason)
-async def receive_reject_reason(turn: Turn) -> None:
-    reason = typed(turn)
-    if reason is None:
-        turn.note(turn.t("o.text.needed"))
-        await turn.reprompt()
-        return
+@text_step("o.reject.reason")
+async def receive_reject_reason(turn: Turn, reason: str) -> None:
     turn.data["reason"] = reason
     await turn.goto("o.reject.where")
 
 
-async def prompt_reject_where(turn: Turn) -> None:
-    turn.say(turn.t("o.reject.where"), [cancel_choice(turn)])
-
-
-@step("o.reject.where", prompt=prompt_reject_where)
-async def receive_reject_where(turn: Turn) -> None:
-    where = typed(turn)
-    if where is None:
-        turn.note(turn.t("o.text.needed"))
-        await turn.reprompt()
-        return
+@text_step("o.reject.where")
+async def receive_reject_where(turn: Turn, where: str) -> None:
     case = await current_case(turn, "reject")
     if case is None:
         return
@@ -349,17 +345,8 @@ async def receive_reject_where(turn: Turn) -> None:
 
 
 # ask the citizen
-async def prompt_ask(turn: Turn) -> None:
-    turn.say(turn.t("o.ask.question"), [cancel_choice(turn)])
-
-
-@step("o.ask.question", prompt=prompt_ask)
-async def receive_ask(turn: Turn) -> None:
-    question = typed(turn)
-    if question is None:
-        turn.note(turn.t("o.text.needed"))
-        await turn.reprompt()
-        return
+@text_step("o.ask.question")
+async def receive_ask(turn: Turn, question: str) -> None:
     case = await current_case(turn, "ask")
     if case is None:
         return
@@ -402,17 +389,8 @@ async def receive_postpone_date(turn: Turn) -> None:
     await turn.goto("o.postpone.reason")
 
 
-async def prompt_postpone_reason(turn: Turn) -> None:
-    turn.say(turn.t("o.postpone.reason"), [cancel_choice(turn)])
-
-
-@step("o.postpone.reason", prompt=prompt_postpone_reason)
-async def receive_postpone_reason(turn: Turn) -> None:
-    reason = typed(turn)
-    if reason is None:
-        turn.note(turn.t("o.text.needed"))
-        await turn.reprompt()
-        return
+@text_step("o.postpone.reason")
+async def receive_postpone_reason(turn: Turn, reason: str) -> None:
     case = await current_case(turn, "postpone")
     if case is None:
         return
@@ -427,17 +405,8 @@ async def receive_postpone_reason(turn: Turn) -> None:
 
 
 # resolved: what was done, then an optional after-photo
-async def prompt_resolve_note(turn: Turn) -> None:
-    turn.say(turn.t("o.resolve.note"), [cancel_choice(turn)])
-
-
-@step("o.resolve.note", prompt=prompt_resolve_note)
-async def receive_resolve_note(turn: Turn) -> None:
-    note = typed(turn)
-    if note is None:
-        turn.note(turn.t("o.text.needed"))
-        await turn.reprompt()
-        return
+@text_step("o.resolve.note")
+async def receive_resolve_note(turn: Turn, note: str) -> None:
     turn.data["note"] = note
     await turn.goto("o.resolve.photo")
 
