@@ -158,6 +158,14 @@ class DeliveryWorker:
         self._wake.set()
 
     async def _send(self, sender: Sender, pacing: Pacing, head: OutboxItem) -> None:
+        try:
+            await self._send_batch(sender, pacing, head)
+        finally:
+            # Pace from when the platform answered: the next message to this chat then
+            # arrives at least the interval after this one did, however slow the network.
+            self._chat_last[(sender.platform, head.chat_id)] = time.monotonic()
+
+    async def _send_batch(self, sender: Sender, pacing: Pacing, head: OutboxItem) -> None:
         items = await outbox.batch_from(self.db, head, sender.max_batch)
         ids = [i.id for i in items]
         stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
