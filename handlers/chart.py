@@ -22,6 +22,7 @@ def render(report: Report) -> bytes:
 
     matplotlib.use("Agg")  # no screen: render to memory
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     weeks = sorted({week(c.filed_on) for c in report.cases}) or [week(report.start)]
     filed: dict[str, collections.Counter[dt.date]] = collections.defaultdict(
@@ -44,6 +45,7 @@ def render(report: Report) -> bytes:
                    label=status.replace("_", " "))
             bottom = [b + h for b, h in zip(bottom, heights)]
     ax.set_ylabel("cases filed (by status now)")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("week starting")
     ax.tick_params(axis="x", rotation=45, labelsize=7)
     share = ax.twinx()
