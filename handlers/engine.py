@@ -165,7 +165,7 @@ class Engine:
         async with self.db.transaction() as tx:
             if not await updates.claim(tx, incoming.platform, incoming.update_key, stamp):
                 return Outcome(duplicate=True)
-            conv = await conversations.load(tx, incoming.platform, incoming.chat_id)
+            conv = await conversations.load(tx, incoming.platform, conversation_key(incoming))
             lang = conv.lang if conv else initial_language(incoming.language)
             reply = Reply(t(lang, "error"))
             await outbox.enqueue(tx, incoming.platform, incoming.chat_id, [reply.to_json()], stamp,
@@ -202,7 +202,7 @@ async def dispatch(turn: Turn) -> None:
     elif incoming.group:
         return
     elif incoming.command in OFFICER_COMMANDS or (incoming.choice or "").startswith(("o:", "o.")):
-        officer.refuse(turn, f"officer action {(incoming.choice or incoming.command or '')[:12]!r}")
+        officer.refuse(turn, "an officer's action to a non-officer")
     else:
         await dispatch_citizen(turn)
 
