@@ -51,6 +51,8 @@ class Sender(Protocol):
     platform: str
     max_batch: int  # messages one platform call can carry
 
+    def is_group(self, chat_id: str) -> bool: ...
+
     async def send(self, chat_id: str, replies: list[Reply], delivery: Delivery) -> None: ...
 
     def classify(self, exc: Exception) -> Failure: ...
@@ -59,6 +61,7 @@ class Sender(Protocol):
 @dataclass(frozen=True)
 class Pacing:
     per_chat_interval: float = 1.0
+    per_group_interval: float = 3.0
     per_second: int = 30
     max_attempts: int = 12
     backoff_base: float = 1.0
@@ -67,8 +70,9 @@ class Pacing:
     concurrency: int = 16
 
 
-TELEGRAM_PACING = Pacing()  # 1 message/s per chat, 30/s overall (Bot API FAQ)
-LINE_PACING = Pacing(per_chat_interval=0.0, per_second=100, throttle_wait=600.0)
+TELEGRAM_PACING = Pacing()  # 1 message/s per chat, 20/min per group, 30/s overall (Bot API FAQ)
+LINE_PACING = Pacing(per_chat_interval=0.0, per_group_interval=0.0, per_second=100,
+                     throttle_wait=600.0)
 
 
 class DeliveryWorker:
@@ -135,8 +139,10 @@ class DeliveryWorker:
                     next_in = min(next_in, item.not_before - now_wall)
                     continue
                 last = self._chat_last.get(key)
-                if last is not None and now - last < pacing.per_chat_interval:
-                    next_in = min(next_in, pacing.per_chat_interval - (now - last))
+                interval = (pacing.per_group_interval if sender.is_group(item.chat_id)
+                            else pacing.per_chat_interval)
+                if last is not None and now - last < interval:
+                    next_in = min(next_in, interval - (now - last))
                     continue
                 while recent and now - recent[0] >= 1.0:
                     recent.popleft()

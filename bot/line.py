@@ -160,6 +160,10 @@ class LineChannel:
         return out
 
     # -- outbound ---------------------------------------------------------------------
+    @staticmethod
+    def is_group(chat_id: str) -> bool:
+        return chat_id.startswith(("C", "R"))  # group and room ids; users start with U
+
     async def send(self, chat_id: str, replies: list[Reply], delivery: Delivery) -> None:
         """Up to five messages in one call: the first five by reply token while it is
         valid, the rest (images make more) by push, each chunk under its own retry key."""

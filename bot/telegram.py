@@ -94,6 +94,10 @@ class TelegramChannel:
         self._background: set[asyncio.Task[object]] = set()
 
     # -- outbound ---------------------------------------------------------------------
+    @staticmethod
+    def is_group(chat_id: str) -> bool:
+        return chat_id.startswith("-")  # Telegram numbers groups below zero
+
     async def send(self, chat_id: str, replies: list[Reply], delivery: Delivery) -> None:
         for reply in replies:
             for sha in reply.images:

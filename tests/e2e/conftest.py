@@ -19,7 +19,8 @@ TOKEN = "1000000001:TEST-rongrian-token-abcdef"
 SECRET = "test-webhook-secret"
 LINE_SECRET = "test-line-channel-secret"
 LINE_TOKEN = "test-line-access-token"
-FAST = Pacing(per_chat_interval=0.0, backoff_base=0.05, backoff_cap=0.2, throttle_wait=0.2)
+FAST = Pacing(per_chat_interval=0.0, per_group_interval=0.0, backoff_base=0.05, backoff_cap=0.2,
+              throttle_wait=0.2)
 
 
 @pytest.fixture

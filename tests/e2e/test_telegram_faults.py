@@ -179,3 +179,28 @@ async def test_webhook_answers_while_telegram_is_down(service: Service,
                                  headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
                                  timeout=aiohttp.ClientTimeout(total=1.0)) as resp:
                 assert resp.status == 200
+
+
+async def test_a_group_is_paced_slower_than_a_private_chat(
+        start_service: StartService, emulator: TelegramEmulator) -> None:
+    """Telegram allows a group 20 messages a minute: a burst of alerts there is spread out."""
+    from handlers.types import Reply
+    from storage import outbox
+
+    service = await start_service(pacing=Pacing(per_chat_interval=0.0, per_group_interval=0.4))
+    async with service.db.transaction() as tx:
+        for chat in ("-1001", "777"):
+            for n in range(3):
+                await outbox.enqueue(tx, "telegram", chat, [Reply(f"alert {n}").to_json()],
+                                     "2026-11-30T03:00:00+00:00")
+    service.worker.wake()
+    await emulator.wait_for(-1001, 3)
+    await emulator.wait_for(777, 3)
+
+    def gaps(chat: int) -> list[float]:
+        at = [c.at for c in emulator.calls
+              if c.method == "sendMessage" and int(c.params["chat_id"]) == chat]
+        return [b - a for a, b in zip(at, at[1:])]
+
+    assert min(gaps(-1001)) >= 0.39
+    assert max(gaps(777)) < 0.39
