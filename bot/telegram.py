@@ -176,23 +176,30 @@ class TelegramChannel:
             raise FetchError(f"photo download failed: {exc.message}") from exc
         return Photo(await self.media.save(data))
 
-    async def handle(self, update: Update) -> None:
-        """Turn one update into an engine step, then acknowledge a button press."""
+    async def handle(self, update: Update, *, in_answer: bool = False) -> dict[str, str] | None:
+        """Turn one update into an engine step, then acknowledge a button press. With
+        ``in_answer`` (a webhook), the acknowledgement is returned as the method call for
+        Telegram to carry out from the webhook's answer: no request of its own."""
         incoming = await self.incoming(update)
         if incoming is None:
-            return
+            return None
         outcome = await self.engine.handle(incoming)
         query = update.callback_query
-        if query is not None and not outcome.duplicate:
-            # In a group, anyone may press: only stop the spinner, leave the buttons.
-            self._in_background(self._acknowledge_press(query, edit=not incoming.group))
+        if query is None or outcome.duplicate:
+            return None
+        # In a group, anyone may press: only stop the spinner, leave the buttons.
+        self._in_background(self._acknowledge_press(query, answer=not in_answer,
+                                                    edit=not incoming.group))
+        return {"method": "answerCallbackQuery", "callback_query_id": query.id} \
+            if in_answer else None
 
-    async def _acknowledge_press(self, query, *, edit: bool) -> None:
-        """Stop the button's spinner and (in a private chat) take the keyboard off the
-        pressed message, marking the choice, so an old question is not answered twice.
-        Cosmetic: best effort."""
+    async def _acknowledge_press(self, query, *, answer: bool, edit: bool) -> None:
+        """Stop the button's spinner (unless the webhook answer does) and, in a private
+        chat, take the keyboard off the pressed message, marking the choice, so an old
+        question is not answered twice. Cosmetic: best effort."""
         try:
-            await query.answer()
+            if answer:
+                await query.answer()
             message = query.message
             if edit and isinstance(message, Message) and message.text and message.reply_markup:
                 label = next((b.text for row in message.reply_markup.inline_keyboard
@@ -230,11 +237,11 @@ class TelegramChannel:
         except Exception:  # PTB's parser raises many kinds on a body of the wrong shape
             return web.json_response({"ok": False, "error": "malformed update"}, status=400)
         try:
-            await self.handle(update)
+            method = await self.handle(update, in_answer=True)
         except (sqlite3.Error, OSError, FetchError) as exc:
             log.error("update not handled, Telegram will redeliver it: %s", exc)
             return web.json_response({"ok": False, "error": "try again"}, status=503)
-        return web.json_response({"ok": True})
+        return web.json_response(method or {"ok": True})
 
     # -- polling ----------------------------------------------------------------------
     async def poll(self, *, timeout: int = 25, error_pause: float = 2.0) -> None:

@@ -135,14 +135,15 @@ class Emulator:
             await asyncio.sleep(fault.delay)
         return fault if fault.status is not None else None
 
-    async def post_webhook(self, url: str, body: bytes, headers: dict[str, str]) -> int:
-        """POST a webhook the way the platform does; the HTTP status, or 0 if unreachable."""
+    async def post_webhook(self, url: str, body: bytes, headers: dict[str, str]
+                           ) -> tuple[int, bytes]:
+        """POST a webhook the way the platform does; the HTTP status (0 if unreachable)
+        and the answer's body."""
         if self._session is None:
             self._session = aiohttp.ClientSession()
         try:
             async with self._session.post(url, data=body, headers=headers,
                                           timeout=aiohttp.ClientTimeout(total=60)) as resp:
-                await resp.read()
-                return resp.status
+                return resp.status, await resp.read()
         except aiohttp.ClientError:
-            return 0
+            return 0, b""

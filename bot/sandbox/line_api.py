@@ -159,11 +159,12 @@ class LineEmulator(Emulator):
         if redelivery:
             events = [{**e, "deliveryContext": {"isRedelivery": True}} for e in events]
         body = json.dumps({"destination": BOT_USER_ID, "events": events}).encode()
-        return await self.post_webhook(self.webhook_url, body, {
+        status, _ = await self.post_webhook(self.webhook_url, body, {
             "Content-Type": "application/json; charset=utf-8",
             "X-Line-Signature": self.sign(body),
             "User-Agent": "LineBotWebhook/2.0",
         })
+        return status
 
     def messages(self, user_id: str, *, from_bot: bool | None = True) -> list[dict[str, Any]]:
         """The chat as the sandbox page shows it (the bot's messages only, by default)."""

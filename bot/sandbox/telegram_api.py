@@ -151,7 +151,24 @@ class TelegramEmulator(Emulator):
         headers = {"Content-Type": "application/json"}
         if self.webhook_secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
-        return await self.post_webhook(self.webhook_url, json.dumps(update).encode(), headers)
+        status, body = await self.post_webhook(self.webhook_url, json.dumps(update).encode(),
+                                               headers)
+        if status == 200:
+            await self._method_in_answer(body)
+        return status
+
+    async def _method_in_answer(self, body: bytes) -> None:
+        """Telegram carries out one Bot API method the bot puts in its webhook answer
+        (``{"method": "answerCallbackQuery", ...}``); its result goes nowhere."""
+        try:
+            call = json.loads(body)
+        except ValueError:
+            return
+        if isinstance(call, dict) and isinstance(call.get("method"), str):
+            params = {k: v for k, v in call.items() if k != "method"}
+            response = await self._answer(self.token, call["method"], params)
+            self.calls.append(Call(call["method"], params, time.monotonic(), response.status,
+                                   {"via": "webhook answer"}))
 
     def messages(self, chat_id: int, *, from_bot: bool | None = True) -> list[dict[str, Any]]:
         """The chat's messages as the sandbox page shows them (bot's only by default)."""
