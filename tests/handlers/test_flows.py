@@ -12,11 +12,20 @@ from tests.support import Citizen
 DESCRIPTION = "ถนนหน้าบ้านเลขที่ 12 เป็นหลุมลึก รถจักรยานยนต์ล้มบ่อย"
 
 
-async def to_summary(citizen: Citizen) -> None:
+async def to_description(citizen: Citizen) -> None:
+    """A road grievance as far as the description question."""
     await citizen.text("/start")
     await citizen.press("menu:file")
     await citizen.press("cat:road")
+
+
+async def to_location(citizen: Citizen) -> None:
+    await to_description(citizen)
     await citizen.text(DESCRIPTION)
+
+
+async def to_summary(citizen: Citizen) -> None:
+    await to_location(citizen)
     await citizen.press("skip")
     await citizen.press("skip")
     await citizen.press("skip")
@@ -70,9 +79,7 @@ async def test_contact_gives_phone_hours_website_and_facebook(engine: Engine) ->
 async def test_description_outside_10_to_2000_characters_is_refused(
         engine: Engine, text: str, answer: str) -> None:
     citizen = Citizen(engine)
-    await citizen.text("/start")
-    await citizen.press("menu:file")
-    await citizen.press("cat:road")
+    await to_description(citizen)
     (reply,) = await citizen.text(text)
     assert reply.text.startswith(answer)
     assert (await citizen.text("x" * 10))[0].text.startswith("เกิดเหตุที่ไหนคะ")
@@ -81,10 +88,7 @@ async def test_description_outside_10_to_2000_characters_is_refused(
 @pytest.mark.parametrize("kind", ["sticker", "voice", "video", "document"])
 async def test_unexpected_input_gets_the_steps_question_again(engine: Engine, kind: str) -> None:
     citizen = Citizen(engine)
-    await citizen.text("/start")
-    await citizen.press("menu:file")
-    await citizen.press("cat:road")
-    await citizen.text(DESCRIPTION)
+    await to_location(citizen)
     (reply,) = await citizen.send(other=kind)
     assert reply.text == ("ขออภัยค่ะ ระบบยังรับข้อความประเภทนี้ไม่ได้ค่ะ\n\n"
                           "เกิดเหตุที่ไหนคะ กดปุ่มส่งตำแหน่ง พิมพ์ที่อยู่หรือจุดสังเกต หรือกด ข้าม")
@@ -93,9 +97,7 @@ async def test_unexpected_input_gets_the_steps_question_again(engine: Engine, ki
 
 async def test_a_photo_where_text_is_expected_is_asked_again(engine: Engine) -> None:
     citizen = Citizen(engine)
-    await citizen.text("/start")
-    await citizen.press("menu:file")
-    await citizen.press("cat:road")
+    await to_description(citizen)
     (reply,) = await citizen.photo("ab" * 32)
     assert reply.text.startswith("กรุณาเล่ารายละเอียด")
 
@@ -137,9 +139,7 @@ async def test_start_restarts_from_anywhere(engine: Engine) -> None:
 
 async def test_a_button_from_an_earlier_question_is_refused_politely(engine: Engine) -> None:
     citizen = Citizen(engine)
-    await citizen.text("/start")
-    await citizen.press("menu:file")
-    await citizen.press("cat:road")
+    await to_description(citizen)
     (reply,) = await citizen.send(choice="cat:light")  # pressed on the old category message
     assert reply.text == ("ปุ่มนี้เป็นของคำถามก่อนหน้าค่ะ\n\n"
                           "กรุณาเล่ารายละเอียดของปัญหาค่ะ (อย่างน้อย 10 ตัวอักษร)")
@@ -147,10 +147,7 @@ async def test_a_button_from_an_earlier_question_is_refused_politely(engine: Eng
 
 async def test_typing_a_buttons_label_counts_as_pressing_it(engine: Engine) -> None:
     citizen = Citizen(engine)
-    await citizen.text("/start")
-    await citizen.press("menu:file")
-    await citizen.press("cat:road")
-    await citizen.text(DESCRIPTION)
+    await to_location(citizen)
     (reply,) = await citizen.text("ข้าม")
     assert reply.text.startswith("มีรูปถ่ายประกอบไหมคะ")
 
@@ -204,10 +201,7 @@ def test_phone_numbers_are_normalized(raw: str, stored: str) -> None:
 @pytest.mark.parametrize("raw", ["12345", "08123456789012", "call me", "+1 555 0100"])
 async def test_an_invalid_phone_is_asked_again(engine: Engine, raw: str) -> None:
     citizen = Citizen(engine)
-    await citizen.text("/start")
-    await citizen.press("menu:file")
-    await citizen.press("cat:road")
-    await citizen.text(DESCRIPTION)
+    await to_location(citizen)
     await citizen.press("skip")
     await citizen.press("skip")
     (reply,) = await citizen.text(raw)
@@ -291,19 +285,14 @@ async def test_forged_page_payloads_get_the_question_again(engine: Engine, paylo
 @pytest.mark.parametrize("lat, lon", [(999.0, 103.3), (14.9, -1e308), (float("nan"), 0.0)])
 async def test_an_impossible_location_is_refused(engine: Engine, lat: float, lon: float) -> None:
     citizen = Citizen(engine)
-    await citizen.text("/start")
-    await citizen.press("menu:file")
-    await citizen.press("cat:road")
-    await citizen.text(DESCRIPTION)
+    await to_location(citizen)
     (reply,) = await citizen.location(lat, lon)
     assert reply.text.startswith("ตำแหน่งนี้ไม่ถูกต้องค่ะ\n\nเกิดเหตุที่ไหนคะ")
 
 
 async def test_a_description_of_emoji_alone_asks_for_words(engine: Engine) -> None:
     citizen = Citizen(engine)
-    await citizen.text("/start")
-    await citizen.press("menu:file")
-    await citizen.press("cat:road")
+    await to_description(citizen)
     (reply,) = await citizen.text("😡" * 12)
     assert reply.text == "กรุณาเล่าเป็นข้อความค่ะ ว่าเกิดอะไรขึ้นที่ไหน"
 
@@ -311,10 +300,7 @@ async def test_a_description_of_emoji_alone_asks_for_words(engine: Engine) -> No
 async def test_phone_numbers_are_erased_after_the_retention_period(
         engine: Engine, db: Database, clock) -> None:
     citizen = Citizen(engine)
-    await citizen.text("/start")
-    await citizen.press("menu:file")
-    await citizen.press("cat:road")
-    await citizen.text(DESCRIPTION)
+    await to_location(citizen)
     await citizen.press("skip")
     await citizen.press("skip")
     await citizen.text("0812345678")
