@@ -25,6 +25,7 @@ import json
 import math
 import time
 from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -91,7 +92,10 @@ class BenchTelegram(TelegramEmulator):
             if waiter is not None and n >= waiter[0] and not waiter[1].done():
                 waiter[1].set_result(time.perf_counter())
 
-    async def post_webhook(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+    async def post_webhook(self, url: str, body: bytes, headers: dict[str, str]) -> Any:
+        """The product's contract: (status, answer body) since the emulator carries out a
+        method put in a webhook answer itself (``_method_in_answer``); an older emulator
+        wanted the status only, and the bench then carried out such a method here."""
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.webhook_connections))
@@ -101,10 +105,10 @@ class BenchTelegram(TelegramEmulator):
                 answer = await resp.read()
                 status = resp.status
         except (aiohttp.ClientError, asyncio.TimeoutError):
-            return 0
+            status, answer = 0, b""
+        if _EMULATOR_RUNS_ANSWERS:
+            return status, answer
         if status == 200 and b'"method"' in answer:
-            # A method call in the webhook's answer: Telegram carries it out (no HTTP request
-            # from the bot). The product does not use this; bench/whatif.py webhookreply does.
             try:
                 params = json.loads(answer)
             except ValueError:
@@ -112,9 +116,12 @@ class BenchTelegram(TelegramEmulator):
             if isinstance(params, dict) and isinstance(params.get("method"), str):
                 method = params.pop("method")
                 response = await self._answer(self.token, method, params)
-                self.calls.append(Call(f"{method} (in webhook answer)", params,
-                                       time.monotonic(), response.status))
+                self.calls.append(Call(method, params, time.monotonic(), response.status,
+                                       {"via": "webhook answer"}))
         return status
+
+
+_EMULATOR_RUNS_ANSWERS = hasattr(TelegramEmulator, "_method_in_answer")
 
 
 def _offered(message: dict[str, Any] | None) -> tuple[set[str], set[str]]:
@@ -156,6 +163,7 @@ class FlowResult:
     api_calls: dict[str, int] = field(default_factory=dict)
     stopped_by_deadline: bool = False
     note: str = ""
+    expected: dict[int, int] = field(default_factory=dict, repr=False)  # chat → messages
 
     @property
     def all_latencies(self) -> list[float]:
@@ -174,15 +182,28 @@ class FlowResult:
         return 1000 * self.server_cpu / self.sent if self.sent else math.nan
 
     @property
+    def http_calls(self) -> int:
+        """Bot API calls the bot made as HTTP requests (not those in webhook answers)."""
+        return sum(n for method, n in self.api_calls.items() if "webhook answer" not in method)
+
+    @property
     def errors(self) -> int:
         return self.http_errors + self.timeouts + self.wrong
 
 
 async def drive(emu: BenchTelegram, server: Server, profile: Profile, users: int, flows: int,
                 *, step_timeout: float = 30.0, max_seconds: float = 300.0, think: float = 0.0,
-                chat_base: int = 10_000_000, settle: float = 1.5) -> FlowResult:
+                chat_base: int = 10_000_000, settle: float = 1.5, finish_first: bool = False,
+                hard_stop: bool = False, stagger: float = 0.0,
+                on_step: Callable[[str, int, int, int, dict[str, Any] | None],
+                                  Awaitable[None]] | None = None) -> FlowResult:
     """Play ``users`` citizens × ``flows`` grievances against ``server``; bounded in time by
-    ``max_seconds`` (no new update after it) and ``step_timeout`` per step."""
+    ``max_seconds`` (no new update after it; with ``finish_first``, not before the citizen's
+    first grievance is complete, so every step is measured) and ``step_timeout`` per step.
+    ``hard_stop``: at ``max_seconds`` abandon the steps still waiting (memory runs: no
+    lost/dup accounting then). ``stagger``: citizen i starts i/U × stagger seconds late.
+    ``on_step`` (for the self-check's controls) is awaited with ("before"|"after", citizen,
+    flow, step, update) around each step, outside the timed part."""
     emu.webhook_url = server.url + profile.webhook_path
     emu.webhook_secret = SECRET
     result = FlowResult(profile.name, users, flows, latencies={label: [] for label in LABELS})
@@ -195,12 +216,16 @@ async def drive(emu: BenchTelegram, server: Server, profile: Profile, users: int
     async def citizen(i: int) -> None:
         chat = chat_base + i
         expected[chat] = 0
-        for _ in range(flows):
+        if stagger:
+            await asyncio.sleep(stagger * i / users)
+        for f in range(flows):
             ok = True
             for k, (label, _core, action) in enumerate(SCRIPT):
-                if time.perf_counter() > stop_at:
+                if time.perf_counter() > stop_at and not (finish_first and f == 0):
                     result.stopped_by_deadline = True
                     return
+                if on_step is not None:
+                    await on_step("before", i, f, k, None)
                 kwargs: dict[str, Any] = {}
                 if "callback" in action:
                     last = emu.last_bot.get(chat)
@@ -223,8 +248,9 @@ async def drive(emu: BenchTelegram, server: Server, profile: Profile, users: int
                 emu.waiters[chat] = (expected[chat], future)
                 result.sent += 1
                 t0 = time.perf_counter()
+                update: dict[str, Any] | None = None
                 try:
-                    _update, status = await emu.send(chat, **kwargs)
+                    update, status = await emu.send(chat, **kwargs)
                 except ValueError:  # a callback on a message the chat does not have
                     status = -1
                 if status != 200:
@@ -238,6 +264,8 @@ async def drive(emu: BenchTelegram, server: Server, profile: Profile, users: int
                     continue
                 finally:
                     emu.waiters.pop(chat, None)
+                    if on_step is not None:
+                        await on_step("after", i, f, k, update)
                 result.answered += 1
                 result.latencies[label].append(t1 - t0)
                 last_reply[0] = max(last_reply[0], t1)
@@ -256,7 +284,19 @@ async def drive(emu: BenchTelegram, server: Server, profile: Profile, users: int
     cpu0, drv0 = server.cpu(), cpu_seconds()
     start = time.perf_counter()
     stop_at = start + max_seconds
-    await asyncio.gather(*(citizen(i) for i in range(users)))
+    tasks = [asyncio.ensure_future(citizen(i)) for i in range(users)]
+    if hard_stop:
+        done, pending = await asyncio.wait(tasks, timeout=max_seconds)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        if pending:
+            result.stopped_by_deadline = True
+            result.note = f"{len(pending)} citizens abandoned mid-step at the window"
+        for task in done:
+            task.result()
+    else:
+        await asyncio.gather(*tasks)
     result.wall = (last_reply[0] or time.perf_counter()) - start
     # Settle: let late or duplicated messages arrive (quiet for `settle` s, at most 15 s).
     deadline = time.perf_counter() + 15
@@ -271,9 +311,19 @@ async def drive(emu: BenchTelegram, server: Server, profile: Profile, users: int
     result.server_cpu = server.cpu() - cpu0
     result.driver_cpu = cpu_seconds() - drv0
     result.peak_rss_kb = server.hwm_kb()
-    for chat, want in expected.items():
+    result.expected = expected
+    if not hard_stop:
+        recount(emu, result)
+    result.api_calls = dict(collections.Counter(
+        c.method + (" (in webhook answer)" if c.headers.get("via") == "webhook answer" else "")
+        for c in emu.calls[calls_before:]))
+    return result
+
+
+def recount(emu: BenchTelegram, result: FlowResult) -> None:
+    """Lost and duplicated bot messages: expected per chat vs what the emulator received."""
+    result.lost = result.duplicated = 0
+    for chat, want in result.expected.items():
         got = emu.bot_count.get(chat, 0)
         result.lost += max(0, want - got)
         result.duplicated += max(0, got - want)
-    result.api_calls = dict(collections.Counter(c.method for c in emu.calls[calls_before:]))
-    return result

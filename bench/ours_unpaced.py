@@ -7,6 +7,7 @@ same logging) and passes another ``Pacing``:
 
     BENCH_PER_CHAT_INTERVAL  seconds between two messages to one chat (default 0)
     BENCH_PER_SECOND         messages per second overall (default 1000000: no cap)
+    BENCH_CONCURRENCY        sends in flight at once (default: the product's, 16)
 
 ``BENCH_WHATIF=flag,…`` also applies the what-if patches of bench/whatif.py (experiments to
 size a proposed product change; off by default).
@@ -23,20 +24,27 @@ import os
 import signal
 import sys
 
-from bot.delivery import TELEGRAM_PACING
-from bot.service import Service
-from bot.settings import Settings, SettingsError
+if os.environ.get("BENCH_WHATIF"):
+    import whatif  # bench/ is sys.path[0] when run as a script
+
+    whatif.before_imports(os.environ["BENCH_WHATIF"])
+
+from bot.delivery import TELEGRAM_PACING  # noqa: E402
+from bot.service import Service  # noqa: E402
+from bot.settings import Settings, SettingsError  # noqa: E402
 
 
 async def serve(settings: Settings) -> None:
     if os.environ.get("BENCH_WHATIF"):
-        import whatif  # bench/ is sys.path[0] when run as a script
         flags = whatif.apply(os.environ["BENCH_WHATIF"])
         print(f"what-if patches: {sorted(flags)}", flush=True)
-    pacing = dataclasses.replace(
-        TELEGRAM_PACING,
-        per_chat_interval=float(os.environ.get("BENCH_PER_CHAT_INTERVAL", "0")),
-        per_second=int(os.environ.get("BENCH_PER_SECOND", "1000000")))
+    lifted = {"per_chat_interval": float(os.environ.get("BENCH_PER_CHAT_INTERVAL", "0")),
+              "per_second": int(os.environ.get("BENCH_PER_SECOND", "1000000")),
+              "concurrency": int(os.environ.get("BENCH_CONCURRENCY",
+                                                str(TELEGRAM_PACING.concurrency)))}
+    if "per_group_interval" in {f.name for f in dataclasses.fields(TELEGRAM_PACING)}:
+        lifted["per_group_interval"] = lifted["per_chat_interval"]  # groups: not benchmarked
+    pacing = dataclasses.replace(TELEGRAM_PACING, **lifted)
     service = Service(settings, webhook_url=settings.telegram_webhook_url, pacing=pacing)
     await service.start()
     print(f"rongrian (bench pacing {pacing.per_chat_interval}s/chat, {pacing.per_second}/s): "

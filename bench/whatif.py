@@ -9,18 +9,29 @@ and none of it is safe as is (see each patch for what a real change must also ha
     rawsend       TelegramChannel.send and the button acknowledgement POST JSON with one
                   keep-alive aiohttp session and read only ``ok``/``description``, instead of
                   PTB's Bot → HTTPXRequest → httpx → parse the answer into a ``Message``.
+    ptbaiohttp    keep PTB's Bot (and its parsing of answers) but give it an aiohttp-based
+                  ``BaseRequest`` instead of ``HTTPXRequest``: transport only.
     fastin        the webhook turns the update dict into ``Incoming`` directly (text, button,
                   location, contact; anything else falls back to PTB's ``Update.de_json``).
     webhookreply  (needs fastin) a step with exactly one reply, in a chat with nothing else
                   pending, answers the webhook with that reply as a ``sendMessage`` method
-                  call; its outbox row is written 'sent' in the step's own transaction. The
-                  bench emulator executes such answers as Telegram does.
+                  call; its outbox row is written 'sent' in the step's own transaction (the
+                  emulator carries out such answers as Telegram does). A button press is then
+                  acknowledged (answerCallbackQuery) by a request of its own, since the
+                  product's use of the webhook answer for it is taken. Not safe as is:
+                  Telegram reports no result for a method in a webhook answer.
     noack         no answerCallbackQuery / editMessageText after a button press.
     syncsql       run every statement with the stdlib sqlite3 module on the event loop's
                   thread (WAL, synchronous=NORMAL: no fsync per commit), instead of one
                   aiosqlite thread hop per statement and per fetch; a transaction then holds
                   the database lock for its CPU time only, not for ~16 loop round trips.
-    countsql      count aiosqlite round trips (thread hops); printed to the log at exit.
+    batch         TelegramChannel.max_batch = 5: a step's messages to one chat go out in one
+                  worker task, one after the other, instead of one tick per message (a real
+                  change must mark each row sent as it goes, or a retry would repeat the first).
+    nolinebot     line-bot-sdk not imported (stub modules) when LINE is not configured: its
+                  pydantic models are most of the idle RSS. Telegram-only runs only.
+    countsql      count aiosqlite round trips (thread hops), time the database lock and the
+                  delivery worker; printed to the log at exit.
 """
 from __future__ import annotations
 
@@ -45,10 +56,32 @@ _session: aiohttp.ClientSession | None = None
 SQL_CALLS: collections.Counter[str] = collections.Counter()
 
 
+def _flags(spec: str) -> set[str]:
+    return {f.strip() for f in spec.split(",") if f.strip()}
+
+
+def before_imports(spec: str) -> None:
+    """Patches that must be in place before the product's modules are imported."""
+    if "nolinebot" in _flags(spec):
+        import types
+
+        class _Stub(types.ModuleType):
+            def __getattr__(self, name: str) -> Any:
+                if name.startswith("__"):
+                    raise AttributeError(name)
+                return type(name, (Exception,), {})
+
+        for name in ("linebot", "linebot.v3", "linebot.v3.messaging", "linebot.v3.webhook",
+                     "linebot.v3.webhooks", "linebot.v3.exceptions"):
+            module = _Stub(name)
+            module.__path__ = []  # type: ignore[attr-defined]
+            sys.modules[name] = module
+
+
 def apply(spec: str) -> set[str]:
-    FLAGS.update(f.strip() for f in spec.split(",") if f.strip())
+    FLAGS.update(_flags(spec))
     unknown = FLAGS - {"sniffio", "rawsend", "fastin", "webhookreply", "noack", "countsql",
-                       "syncsql"}
+                       "syncsql", "batch", "nolinebot", "ptbaiohttp"}
     if unknown:
         raise SystemExit(f"unknown BENCH_WHATIF flags: {sorted(unknown)}")
     if "webhookreply" in FLAGS:
@@ -57,6 +90,11 @@ def apply(spec: str) -> set[str]:
         import httpcore._synchronization as sync
         sync.current_async_library = lambda: "asyncio"  # type: ignore[assignment]
     from bot.telegram import TelegramChannel
+    if "ptbaiohttp" in FLAGS:
+        import bot.service
+        bot.service.HTTPXRequest = _aiohttp_request  # type: ignore[assignment]
+    if "batch" in FLAGS:
+        TelegramChannel.max_batch = 5
     if "rawsend" in FLAGS:
         TelegramChannel.send = _raw_send  # type: ignore[method-assign]
     if "noack" in FLAGS or "rawsend" in FLAGS:
@@ -72,6 +110,7 @@ def apply(spec: str) -> set[str]:
         _sync_sql()
     if "countsql" in FLAGS:
         _time_transactions()
+        _time_worker()
         import aiosqlite.core as core
         original = core.Connection._execute
 
@@ -83,7 +122,9 @@ def apply(spec: str) -> set[str]:
         atexit.register(lambda: print(
             f"BENCH sqlite round trips: {dict(SQL_CALLS)}; transactions: {TX['n']}, "
             f"lock wait {1000 * TX['wait'] / max(1, TX['n']):.2f} ms, "
-            f"held {1000 * TX['held'] / max(1, TX['n']):.2f} ms on average",
+            f"held {1000 * TX['held'] / max(1, TX['n']):.2f} ms on average; worker: "
+            + ", ".join(f"{k} {v[0]}× {1000 * v[1] / max(1, v[0]):.1f} ms"
+                        for k, v in WORKER.items()),
             file=sys.stderr, flush=True))
     return FLAGS
 
@@ -137,12 +178,14 @@ async def _raw_send(self: Any, chat_id: str, replies: list[Any], delivery: Any) 
         await _call(self.bot, "sendMessage", _message_payload(chat_id, reply))
 
 
-async def _ack_press(self: Any, query: Any, *, edit: bool = True, **_: Any) -> None:
+async def _ack_press(self: Any, query: Any, *, answer: bool = True, edit: bool = True,
+                     **_: Any) -> None:
     if "noack" in FLAGS:
         return
     data = query if isinstance(query, dict) else query.to_dict()
     try:
-        await _call(self.bot, "answerCallbackQuery", {"callback_query_id": data["id"]})
+        if answer:
+            await _call(self.bot, "answerCallbackQuery", {"callback_query_id": data["id"]})
         message = data.get("message") or {}
         markup = message.get("reply_markup") or {}
         if edit and message.get("text") and markup:
@@ -229,12 +272,20 @@ async def _fast_webhook(self: Any, request: web.Request) -> web.Response:
     finally:
         _reply_slot.reset(token)
     query = data.get("callback_query")
+    replied = slot is not None and slot["reply"] is not None
+    # Like the product: a button press is answered (answerCallbackQuery) in the webhook's
+    # answer, unless that answer carries the reply; then by a request of its own.
+    in_answer = query is not None and not outcome.duplicate and not replied
     if query is not None and not outcome.duplicate and "noack" not in FLAGS:
         self._in_background(self._acknowledge_press(
-            query if "rawsend" in FLAGS else _ptb_query(self, data), edit=not incoming.group))
-    if slot is not None and slot["reply"] is not None:
+            query if "rawsend" in FLAGS else _ptb_query(self, data),
+            answer=not in_answer, edit=not incoming.group))
+    if replied:
         return web.json_response({"method": "sendMessage",
                                   **_message_payload(incoming.chat_id, slot["reply"])})
+    if in_answer and "noack" not in FLAGS:
+        return web.json_response({"method": "answerCallbackQuery",
+                                  "callback_query_id": query["id"]})
     return web.json_response({"ok": True})
 
 
@@ -358,3 +409,81 @@ def _sync_sql() -> None:
 
     Database.transaction = transaction  # type: ignore[method-assign]
     Database.fetchall = fetchall  # type: ignore[method-assign]
+
+
+WORKER: dict[str, list[float]] = collections.defaultdict(lambda: [0, 0.0])
+
+
+def _time_worker() -> None:
+    import time
+
+    from bot.delivery import DeliveryWorker
+    from storage import outbox
+    tick, send, heads = DeliveryWorker._tick, DeliveryWorker._send, outbox.heads
+
+    def timed(name: str, fn: Any) -> Any:
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return await fn(*args, **kwargs)
+            finally:
+                WORKER[name][0] += 1
+                WORKER[name][1] += time.perf_counter() - t0
+        return wrapper
+
+    DeliveryWorker._tick = timed("tick", tick)  # type: ignore[method-assign]
+    DeliveryWorker._send = timed("send", send)  # type: ignore[method-assign]
+    outbox.heads = timed("heads", heads)  # type: ignore[assignment]
+    outbox.mark_sent = timed("mark_sent", outbox.mark_sent)  # type: ignore[assignment]
+
+
+# -- ptbaiohttp ------------------------------------------------------------------------------------
+def _aiohttp_request(connection_pool_size: int = 64, read_timeout: float | None = 5.0,
+                     **_: Any) -> Any:
+    from telegram.error import NetworkError, TimedOut
+    from telegram.request import BaseRequest
+
+    class AiohttpRequest(BaseRequest):
+        def __init__(self) -> None:
+            self._session: aiohttp.ClientSession | None = None
+            self._read_timeout = read_timeout
+
+        @property
+        def read_timeout(self) -> float | None:
+            return self._read_timeout
+
+        async def initialize(self) -> None:
+            if self._session is None or self._session.closed:
+                self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(
+                    limit=max(connection_pool_size, 1)))
+
+        async def shutdown(self) -> None:
+            if self._session is not None:
+                await self._session.close()
+
+        async def do_request(self, url, method, request_data=None, read_timeout=None,  # type: ignore[no-untyped-def, override]
+                             write_timeout=None, connect_timeout=None, pool_timeout=None):
+            await self.initialize()
+            timeout = read_timeout if isinstance(read_timeout, (int, float)) else 5.0
+            data: Any = None
+            if request_data is not None:
+                if request_data.contains_files:
+                    form = aiohttp.FormData()
+                    for key, value in request_data.json_parameters.items():
+                        form.add_field(key, value)
+                    for key, (filename, content, mime) in request_data.multipart_data.items():
+                        form.add_field(key, content, filename=filename, content_type=mime)
+                    data = form
+                else:
+                    data = request_data.json_parameters
+            try:
+                async with self._session.request(  # type: ignore[union-attr]
+                        method, url, data=data,
+                        timeout=aiohttp.ClientTimeout(total=timeout + 5)) as resp:
+                    return resp.status, await resp.read()
+            except asyncio.TimeoutError as exc:
+                raise TimedOut from exc
+            except aiohttp.ClientError as exc:
+                raise NetworkError(f"aiohttp: {exc}") from exc
+
+    return AiohttpRequest()
