@@ -19,7 +19,6 @@ import sys
 from datetime import date as dt_date
 from pathlib import Path
 
-from linebot.v3.messaging import ApiException
 from telegram.error import TelegramError
 
 from bot.sandbox.server import Sandbox
@@ -70,8 +69,9 @@ async def list_troubles(settings: Settings) -> None:
               f"queued={row['created_at']} error={row['last_error']}")
 
 
-async def install_rich_menu(settings: Settings) -> None:
+async def install_rich_menu(settings: Settings) -> int:
     from linebot.v3.messaging import (
+        ApiException,
         AsyncApiClient,
         AsyncMessagingApi,
         AsyncMessagingApiBlob,
@@ -80,11 +80,17 @@ async def install_rich_menu(settings: Settings) -> None:
 
     from bot import richmenu
 
-    async with AsyncApiClient(Configuration(host=settings.line_api_host,
-                                            access_token=settings.line_channel_access_token)
-                              ) as client:
-        menu_id = await richmenu.install(AsyncMessagingApi(client), AsyncMessagingApiBlob(client))
+    try:
+        async with AsyncApiClient(Configuration(
+                host=settings.line_api_host, access_token=settings.line_channel_access_token)
+        ) as client:
+            menu_id = await richmenu.install(AsyncMessagingApi(client),
+                                             AsyncMessagingApiBlob(client))
+    except ApiException as exc:  # LINE refused (a wrong access token, say)
+        print(f"rongrian: LINE answered {exc.status}: {exc.reason}", file=sys.stderr)
+        return 2
     print(f"rich menu {menu_id} installed as the default for every user")
+    return 0
 
 
 async def officers_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -217,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("rongrian: configuration error: LINE_CHANNEL_SECRET and "
                       "LINE_CHANNEL_ACCESS_TOKEN must be set", file=sys.stderr)
                 return 2
-            asyncio.run(install_rich_menu(settings))
+            return asyncio.run(install_rich_menu(settings))
         else:
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(serve(settings))
@@ -226,9 +232,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except TelegramError as exc:  # bad token, or the Bot API unreachable at start
         print(f"rongrian: cannot start: Telegram answered: {exc}", file=sys.stderr)
-        return 2
-    except ApiException as exc:  # LINE refused (a wrong access token, say)
-        print(f"rongrian: LINE answered {exc.status}: {exc.reason}", file=sys.stderr)
         return 2
     return 0
 

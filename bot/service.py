@@ -7,23 +7,22 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
+from typing import TYPE_CHECKING
 
 from aiohttp import web
-from linebot.v3.messaging import (
-    AsyncApiClient,
-    AsyncMessagingApi,
-    AsyncMessagingApiBlob,
-    Configuration,
-)
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.delivery import LINE_PACING, TELEGRAM_PACING, DeliveryWorker, Pacing
-from bot.line import LineChannel
 from bot.media import MediaStore
 from bot.settings import Settings
 from bot.telegram import ALLOWED_UPDATES, TelegramChannel
 from handlers.engine import Engine
+
+if TYPE_CHECKING:  # line-bot-sdk weighs ~36 MB: imported only when LINE is configured
+    from linebot.v3.messaging import AsyncApiClient
+
+    from bot.line import LineChannel
 from handlers.municipality import Municipality, load_municipality
 from handlers.turn import Clock, Services
 from handlers.workdays import WorkCalendar
@@ -125,6 +124,15 @@ class Service:
         return TelegramChannel(bot, self.engine, media, s.telegram_webhook_secret)
 
     def _line(self, media: MediaStore) -> LineChannel:
+        from linebot.v3.messaging import (
+            AsyncApiClient,
+            AsyncMessagingApi,
+            AsyncMessagingApiBlob,
+            Configuration,
+        )
+
+        from bot.line import LineChannel
+
         s = self.settings
         # host=None lets the SDK use LINE's own hosts (api.line.me, api-data.line.me).
         self._line_client = AsyncApiClient(Configuration(
