@@ -30,7 +30,6 @@ from telegram.error import (
     BadRequest,
     Forbidden,
     InvalidToken,
-    NetworkError,
     RetryAfter,
     TelegramError,
 )
@@ -38,7 +37,7 @@ from telegram.error import (
 from bot.delivery import Delivery, Failure
 from bot.media import MAX_BYTES, MediaStore
 from handlers.engine import Engine
-from handlers.types import Choice, Incoming, Location, Photo, Reply
+from handlers.types import Incoming, Location, Photo, Reply
 
 log = logging.getLogger(__name__)
 

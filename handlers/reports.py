@@ -200,7 +200,7 @@ def summary(report: Report, muni: Municipality) -> str:
         f"{_share(sum(1 for c in report.cases if c.reopened), report.ever_resolved)}",
         f"ปิดเรื่อง แก้ไขเรียบร้อย: {statuses.get(case_rules.CLOSED, 0)} · "
         f"ปิดโดยไม่ได้รับการยืนยัน: {statuses.get(case_rules.CLOSED_UNCONFIRMED, 0)}",
-        f"ความพึงพอใจเฉลี่ย: "
+        "ความพึงพอใจเฉลี่ย: "
         + (f"{sum(ratings) / len(ratings):.1f} / 5 ({len(ratings)} คะแนน)" if ratings else "-"),
         "",
         "ปัญหาและอุปสรรค",

@@ -8,7 +8,6 @@ postback, location, image, sticker, unfollow); injected faults and a monthly pus
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac

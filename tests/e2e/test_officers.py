@@ -12,7 +12,6 @@ from tests.support import (
     LineCitizen,
     TelegramCitizen,
     file_on_telegram,
-    outbox_settled,
     rows,
 )
 
