@@ -22,6 +22,7 @@ from handlers.types import Reply
 from storage import outbox
 from storage.db import Database
 from storage.outbox import OutboxItem
+from storage.seal import Sealer, SealError
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +80,9 @@ LINE_PACING = Pacing(per_chat_interval=0.0, per_group_interval=0.0, per_second=1
 
 class DeliveryWorker:
     def __init__(self, db: Database, senders: list[Sender],
-                 pacing: dict[str, Pacing] | None = None) -> None:
+                 pacing: dict[str, Pacing] | None = None, sealer: Sealer | None = None) -> None:
         self.db = db
+        self.sealer = sealer  # opens an anonymous reporter's sealed messages
         self.senders: dict[str, Sender] = {}
         self.pacing: dict[str, Pacing] = {}
         self._wake = asyncio.Event()
@@ -178,20 +180,37 @@ class DeliveryWorker:
         ids = [i.id for i in items]
         stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         try:
-            replies = [Reply.from_dict(json.loads(i.payload)) for i in items]
-            await sender.send(head.chat_id, replies,
-                              Delivery(head.reply_token, head.reply_expires, head.retry_key))
+            chat_id, payloads, delivery = self._unpack(head, items)
+            replies = [Reply.from_dict(json.loads(p)) for p in payloads]
+            await sender.send(chat_id, replies, delivery)
         except asyncio.CancelledError:
             raise
-        except (ValueError, KeyError, TypeError) as exc:
-            await self._fail(head, ids, pacing, Failure("permanent", f"unreadable payload: {exc}"))
+        except (ValueError, KeyError, TypeError) as exc:  # SealError is a ValueError
+            await self._fail(head, ids, pacing, Failure("permanent", f"unreadable payload: "
+                                                        f"{type(exc).__name__}"))
         except Exception as exc:  # the SDK's error, classified by the channel
             await self._fail(head, ids, pacing, sender.classify(exc))
         else:
             try:
-                await outbox.mark_sent(self.db, ids, stamp)
+                if head.sealed is not None:  # to an anonymous reporter: keep nothing of it
+                    await outbox.forget_sent(self.db, ids)
+                else:
+                    await outbox.mark_sent(self.db, ids, stamp)
             except Exception:  # sent, but not recorded: it may go out again (at least once)
                 log.exception("outbox message %d sent but not marked", head.id)
+
+    def _unpack(self, head: OutboxItem, items: list[OutboxItem]
+                ) -> tuple[str, list[str], Delivery]:
+        """Where a batch goes and what it says, opening sealed rows."""
+        if head.sealed is None:
+            return head.chat_id, [i.payload for i in items], Delivery(
+                head.reply_token, head.reply_expires, head.retry_key)
+        if self.sealer is None:
+            raise SealError("a sealed message, and no seal key to open it")
+        opened = [self.sealer.open(i.sealed or b"") for i in items]
+        first = opened[0]
+        return first["chat_id"], [o["payload"] for o in opened], Delivery(
+            first.get("reply_token"), first.get("reply_expires"), head.retry_key)
 
     async def _fail(self, head: OutboxItem, ids: list[int], pacing: Pacing,
                     failure: Failure) -> None:

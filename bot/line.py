@@ -43,7 +43,7 @@ from linebot.v3.webhooks import (
 )
 
 from bot.delivery import Delivery, Failure
-from bot.media import MediaStore
+from bot.media import MediaStore, NotAnImage
 from handlers.engine import Engine
 from handlers.types import Card, Choice, Incoming, Location, Photo, Reply
 
@@ -235,7 +235,10 @@ class LineChannel:
             return Incoming(**base, location=Location(message.latitude, message.longitude,
                                                       message.address or None))
         if isinstance(message, ImageMessageContent) and message.content_provider.type == "line":
-            return Incoming(**base, photo=await self._fetch_image(message.id))
+            try:
+                return Incoming(**base, photo=await self._fetch_image(message.id))
+            except NotAnImage:
+                return Incoming(**base, other="not_image")
         return Incoming(**base, other=getattr(message, "type", "unknown"))
 
     async def _fetch_image(self, message_id: str) -> Photo:

@@ -1,18 +1,62 @@
-"""Photos citizens send, stored once under their SHA-256 in ``MEDIA_DIR``."""
+"""Photos citizens send, cleaned of metadata and stored once under their SHA-256 in
+``MEDIA_DIR``.
+
+Every image is decoded and re-encoded from its pixels alone before it is kept: EXIF (GPS
+position, camera make and serial, dates), XMP, IPTC, comments and embedded thumbnails are
+left behind. A phone's photo sent "as a file" on Telegram keeps all of them otherwise, and
+a whistleblower's evidence must not carry the place and the phone it was taken with.
+"""
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import hmac
+import io
 import os
 import re
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 from aiohttp import web
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 20 * 1024 * 1024  # the Bot API's own download limit
+MAX_PIXELS = 50_000_000  # beyond this a "photo" is a decompression bomb, not evidence
+JPEG_QUALITY = 90
+
+
+class NotAnImage(ValueError):
+    """The bytes are not an image we can read (or one too large to decode safely)."""
+
+
+def clean_image(data: bytes) -> tuple[bytes, str]:
+    """The image in ``data`` re-encoded from its pixels alone, and its MIME type: PNG stays
+    PNG (a chart, a screenshot), anything else becomes JPEG. Orientation is applied first,
+    so dropping the EXIF tag does not turn the picture on its side."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    raise NotAnImage(f"{image.width}x{image.height} pixels is too many")
+                png = image.format == "PNG"
+                upright = ImageOps.exif_transpose(image)
+                alpha = png and ("A" in upright.getbands() or "transparency" in upright.info)
+                pixels = upright.convert("RGBA" if alpha else "RGB")
+    except NotAnImage:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError,
+            Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise NotAnImage(f"not a readable image ({type(exc).__name__})") from None
+    bare = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())  # no info, no EXIF
+    out = io.BytesIO()
+    if png:
+        bare.save(out, "PNG", optimize=True)
+        return out.getvalue(), "image/png"
+    bare.save(out, "JPEG", quality=JPEG_QUALITY)
+    return out.getvalue(), "image/jpeg"
 
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -53,19 +97,29 @@ class MediaStore:
         path = self.path(sha256)
         if not path.is_file():
             raise web.HTTPNotFound()
-        return web.FileResponse(path, headers={"Content-Type": "image/jpeg",
+        with path.open("rb") as f:
+            png = f.read(8) == b"\x89PNG\r\n\x1a\n"
+        return web.FileResponse(path, headers={"Content-Type": "image/png" if png
+                                               else "image/jpeg",
                                                "Cache-Control": "private, max-age=86400"})
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
     async def save(self, data: bytes) -> str:
-        """Write ``data`` (atomically, once) and return its SHA-256."""
+        """Clean the image in ``data``, write it (atomically, once) and return the SHA-256
+        of what was written. :class:`NotAnImage` if it is none (or too big)."""
         if len(data) > MAX_BYTES:
-            raise ValueError(f"file of {len(data)} bytes is over the {MAX_BYTES} limit")
-        digest = hashlib.sha256(data).hexdigest()
-        await asyncio.to_thread(self._write, digest, data)
+            raise NotAnImage(f"file of {len(data)} bytes is over the {MAX_BYTES} limit")
+        cleaned, _ = await asyncio.to_thread(clean_image, data)
+        digest = hashlib.sha256(cleaned).hexdigest()
+        await asyncio.to_thread(self._write, digest, cleaned)
         return digest
+
+    def remove(self, sha256: str) -> None:
+        """Delete a stored file (its report was erased); a missing one is already gone."""
+        if _SHA256.match(sha256):
+            self.path(sha256).unlink(missing_ok=True)
 
     def _write(self, digest: str, data: bytes) -> None:
         target = self.path(digest)

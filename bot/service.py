@@ -102,6 +102,7 @@ class Service:
         self._sweep_task = asyncio.create_task(self._sweep())
         if self.telegram is not None:
             if s.telegram_mode == "polling":
+                await self.telegram.bot.delete_webhook()  # getUpdates is refused while set
                 self._poll_task = asyncio.create_task(self.telegram.poll())
             elif self.webhook_url:
                 await self.telegram.bot.set_webhook(

@@ -7,6 +7,7 @@ or by ``getUpdates`` polling for a municipality without a public HTTPS address.
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime as dt
 import hmac
 import json
@@ -35,7 +36,7 @@ from telegram.error import (
 )
 
 from bot.delivery import Delivery, Failure
-from bot.media import MAX_BYTES, MediaStore
+from bot.media import MAX_BYTES, MediaStore, NotAnImage
 from handlers.engine import Engine
 from handlers.types import Incoming, Location, Photo, Reply
 
@@ -49,6 +50,7 @@ ALLOWED_UPDATES = ("message", "callback_query")
 GROUPS = ("group", "supergroup")  # a division's group chat, bound with an invitation code
 MAX_CALLBACK_DATA = 64
 MAX_TEXT = 4096
+REMEMBERED_MAX = 10_000
 
 
 class FetchError(RuntimeError):
@@ -91,6 +93,10 @@ class TelegramChannel:
         self.media = media
         self._secret = webhook_secret.encode() if webhook_secret else None
         self._background: set[asyncio.Task[object]] = set()
+        # Message ids of replies a later reply may delete (a receipt code), in memory only:
+        # a restart forgets them, and the message stays (the reporter was told to keep it).
+        self._remembered: collections.OrderedDict[str, tuple[int, int]] = \
+            collections.OrderedDict()
 
     # -- outbound ---------------------------------------------------------------------
     @staticmethod
@@ -99,12 +105,33 @@ class TelegramChannel:
 
     async def send(self, chat_id: str, replies: list[Reply], delivery: Delivery) -> None:
         for reply in replies:
+            for token in reply.delete:
+                await self._delete(int(chat_id), token)
             for sha in reply.images:
+                # Uploaded from our cleaned copy: a photo is never forwarded from its sender.
                 photo = await asyncio.to_thread(self.media.path(sha).read_bytes)
                 await self.bot.send_photo(chat_id=int(chat_id), photo=photo)
             text = reply.text if len(reply.text) <= MAX_TEXT else reply.text[:MAX_TEXT - 1] + "…"
-            await self.bot.send_message(chat_id=int(chat_id), text=text,
-                                        reply_markup=render_markup(reply))
+            sent = await self.bot.send_message(chat_id=int(chat_id), text=text,
+                                               reply_markup=render_markup(reply))
+            if reply.remember:
+                self._remembered[reply.remember] = (int(chat_id), sent.message_id)
+                while len(self._remembered) > REMEMBERED_MAX:
+                    self._remembered.popitem(last=False)
+
+    async def _delete(self, chat_id: int, token: str) -> None:
+        """Delete a message named by ``token`` (``msg:<id>``, or a remembered reply). Best
+        effort: Telegram refuses messages over 48 hours old, and a retry finds it gone."""
+        if token.startswith("msg:"):
+            target: tuple[int, int] | None = (chat_id, int(token[4:]))
+        else:
+            target = self._remembered.pop(token, None)
+        if target is None or target[0] != chat_id:
+            return
+        try:
+            await self.bot.delete_message(chat_id=target[0], message_id=target[1])
+        except BadRequest as exc:
+            log.debug("a message could not be deleted: %s", exc.message)
 
     def classify(self, exc: Exception) -> Failure:
         if isinstance(exc, RetryAfter):
@@ -137,7 +164,8 @@ class TelegramChannel:
             return None
         base = dict(platform="telegram", update_key=key, chat_id=str(message.chat.id),
                     user_id=str(message.from_user.id),
-                    language=message.from_user.language_code)
+                    language=message.from_user.language_code,
+                    message_id=str(message.message_id))
         if message.chat.type in GROUPS:
             return Incoming(**base, text=message.text, group=True) if message.text else None
         if message.chat.type != "private":
@@ -151,7 +179,10 @@ class TelegramChannel:
             if message.contact.user_id != message.from_user.id:  # someone else's card
                 return Incoming(**base, other="contact")
             return Incoming(**base, contact_phone=message.contact.phone_number)
-        photo = await self._fetch_photo(message)
+        try:
+            photo = await self._fetch_photo(message)
+        except NotAnImage:
+            return Incoming(**base, other="not_image")
         if photo is not None:
             return Incoming(**base, photo=photo)
         return Incoming(**base, other=_kind(message))

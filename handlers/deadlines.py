@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from handlers import case_rules
+from handlers import case_rules, misconduct
 from handlers.casework import OFFICER_LANG, action_choices
 from handlers.municipality import Municipality
 from handlers.texts import t
@@ -96,7 +96,7 @@ async def due_reminders(tx: Tx, case: Row, calendar: WorkCalendar, muni: Municip
                 continue
             text = _text(case, due, stage, calendar, day, muni.divisions)
             reply = Reply(text, action_choices(case), columns=2)
-            for platform, chat_id in await _recipients(tx, case, stage, muni.complaint_centre):
+            for platform, chat_id in await _recipients(tx, case, stage, muni):
                 out.append((platform, chat_id, reply))
     return out
 
@@ -119,9 +119,15 @@ def _text(case: Row, due: Due, stage: str, calendar: WorkCalendar, day: dt.date,
              days=calendar.working_days_between(due.on, day), **fields)
 
 
-async def _recipients(tx: Tx, case: Row, stage: str, centre: str) -> list[tuple[str, str]]:
-    division = case["division"]
-    if stage == "remind":
+async def _recipients(tx: Tx, case: Row, stage: str, muni: Municipality
+                      ) -> list[tuple[str, str]]:
+    """Who hears of a deadline at ``stage``. A misconduct report's handlers hear of every
+    stage: escalating it to a division or to the complaint centre could reach the people
+    it is about."""
+    division, centre = case["division"], muni.complaint_centre
+    if case["kind"] == misconduct.MISCONDUCT:
+        people = await misconduct.recipients(tx, muni, case)
+    elif stage == "remind":
         assigned = await officers.get(tx, case["assigned_to"]) if case["assigned_to"] else None
         people = [assigned] if assigned else await officers.of_division(tx, division)
     elif stage == "head":

@@ -5,8 +5,10 @@ not acknowledged); a crash after it loses nothing at all (the replies wait in th
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
+import json
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -15,13 +17,17 @@ from handlers import flows  # noqa: F401  (registers the steps)
 from handlers import case_rules, deadlines
 from handlers.flows import followup, officer
 from handlers.flows.common import MENU
+from handlers.flows.report import PRIVATE_STEPS
+from handlers.private import PrivateChats, new_lane
 from handlers.turn import STEPS, Services, Turn
 from handlers.types import Incoming, Outcome, Reply
 from handlers.texts import t
 from storage import cases as case_store
 from storage import conversations, events, officers, outbox, updates
+from storage import misconduct as report_store
 from storage.conversations import ConversationRow
-from storage.db import Database
+from storage.db import Database, Tx
+from storage.seal import Sealer
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +52,7 @@ class Engine:
         self.db = db
         self.services = services
         self._on_queued = on_queued
+        self.private = PrivateChats()
 
     async def handle(self, incoming: Incoming) -> Outcome:
         """Handle one update exactly once; a database error propagates (so it is redelivered)."""
@@ -66,32 +73,105 @@ class Engine:
         return outcome
 
     async def _handle(self, incoming: Incoming, now: dt.datetime, stamp: str) -> Outcome:
+        key = conversation_key(incoming)
+        session = self.private.get(incoming.platform, key)
+        if session is not None and incoming.update_key in session.seen:
+            return Outcome(duplicate=True)
         async with self.db.transaction() as tx:
-            if not await updates.claim(tx, incoming.platform, incoming.update_key, stamp):
-                return Outcome(duplicate=True)
-            conv = await conversations.load(tx, incoming.platform, conversation_key(incoming))
-            if conv is None:
-                conv = ConversationRow(incoming.platform, conversation_key(incoming),
-                                       incoming.user_id, initial_language(incoming.language),
-                                       MENU)
+            if session is not None:  # a private chat: nothing of it is written but sealed
+                conv = copy.deepcopy(session.conv)
+            else:
+                if not await updates.claim(tx, incoming.platform, incoming.update_key, stamp):
+                    return Outcome(duplicate=True)
+                conv = await conversations.load(tx, incoming.platform, key) or ConversationRow(
+                    incoming.platform, key, incoming.user_id,
+                    initial_language(incoming.language), MENU)
             conv.user_id = incoming.user_id
             turn = Turn(incoming, conv, tx, self.services, now)
             await dispatch(turn)
             turn.flush_note()
-            await conversations.save(tx, conv, stamp)
-            await outbox.enqueue(tx, incoming.platform, incoming.chat_id,
-                                 [r.to_json() for r in turn.replies], stamp,
-                                 reply_token=incoming.reply_token,
-                                 reply_expires=incoming.reply_expires)
+            if conv.private and not conv.step.startswith(PRIVATE_STEPS):
+                # Off to a named flow (a grievance, "check my case"): an ordinary chat again,
+                # carrying nothing of the private one but the question just asked.
+                conv.private = False
+                conv.data = {k: v for k, v in conv.data.items() if k in ("_offered", "_widget")}
+            lane = session.lane if session is not None else new_lane()
+            if conv.private:
+                if session is None:
+                    await self._go_private(tx, incoming.platform, key, incoming.chat_id, lane)
+                await self._enqueue_sealed(tx, incoming.platform, incoming.chat_id, lane,
+                                           turn.replies, stamp, incoming.reply_token,
+                                           incoming.reply_expires)
+            else:
+                await conversations.save(tx, conv, stamp)
+                await outbox.enqueue(tx, incoming.platform, incoming.chat_id,
+                                     [r.to_json() for r in turn.replies], stamp,
+                                     reply_token=incoming.reply_token,
+                                     reply_expires=incoming.reply_expires)
             for platform, chat_id, replies in turn.elsewhere:
                 await outbox.enqueue(tx, platform, chat_id, [r.to_json() for r in replies], stamp)
+            await self._send_news(tx, turn.news, stamp)
+        if conv.private:
+            self.private.keep(conv, lane).seen.append(incoming.update_key)
+            if session is None:
+                await self.db.checkpoint()  # the chat's old rows leave the WAL too
+        elif session is not None:
+            self.private.drop(incoming.platform, key)
         if turn.case_reference:
             log.info("case %s filed via %s", turn.case_reference, incoming.platform)
         return Outcome(replies=turn.replies, case_reference=turn.case_reference,
-                       notified=len(turn.elsewhere))
+                       notified=len(turn.elsewhere) + len(turn.news))
+
+    async def _go_private(self, tx: Tx, platform: str, key: str, chat_id: str, lane: str) -> None:
+        """A chat turns private: its conversation row goes (secure_delete zeroes it), its
+        delivered messages are forgotten, and those still waiting are sealed onto ``lane``."""
+        await conversations.delete(tx, platform, key)
+        sealer = self._sealer()
+        gone = []
+        for row in await outbox.chat_rows(tx, platform, chat_id):
+            if row["status"] == "pending":
+                await outbox.reseal(tx, row["id"], lane, sealer.seal({
+                    "chat_id": chat_id, "payload": row["payload"],
+                    "reply_token": row["reply_token"], "reply_expires": row["reply_expires"]}))
+            else:
+                gone.append(row["id"])
+        if gone:
+            await outbox.delete(tx, gone)
+
+    async def _enqueue_sealed(self, tx: Tx, platform: str, chat_id: str, lane: str,
+                              replies: list[Reply], stamp: str, reply_token: str | None = None,
+                              reply_expires: float | None = None) -> None:
+        sealer = self._sealer()
+        await outbox.enqueue_sealed(tx, platform, lane, [sealer.seal({
+            "chat_id": chat_id, "payload": r.to_json(), "reply_token": reply_token,
+            "reply_expires": reply_expires}) for r in replies], stamp)
+
+    async def _send_news(self, tx: Tx, case_ids: list[int], stamp: str) -> None:
+        """Tell reporters who opted in that their report has news (nothing more), and
+        delete the address of one whose report is now closed."""
+        for case_id in dict.fromkeys(case_ids):
+            case = await case_store.get(tx, case_id)
+            blob = await report_store.contact(tx, case["contact_id"]) \
+                if case and case["contact_id"] else None
+            if blob is None:
+                continue
+            address = self._sealer().open(blob)
+            news = Reply(t(address.get("lang", "th"), "r.news"))
+            await self._enqueue_sealed(tx, address["platform"], address["chat_id"],
+                                       new_lane(),
+                                       [news], stamp)
+            if case["status"] in case_rules.FINAL:
+                await report_store.drop_contact(tx, case["contact_id"])
+
+    def _sealer(self) -> Sealer:
+        sealer = self.services.sealer
+        if sealer is None:
+            raise RuntimeError("anonymous reports need a seal key (Services.sealer)")
+        return sealer
 
     async def unfollow(self, platform: str, chat_id: str, update_key: str) -> None:
         """The person blocked or removed the bot: send nothing more, forget the draft."""
+        self.private.drop(platform, chat_id)
         stamp = self.services.clock().astimezone(dt.UTC).isoformat(timespec="seconds")
         async with self.db.transaction() as tx:
             if not await updates.claim(tx, platform, update_key, stamp):
@@ -162,7 +242,15 @@ class Engine:
         return erased
 
     async def _apologize(self, incoming: Incoming, stamp: str) -> Outcome:
+        session = self.private.get(incoming.platform, conversation_key(incoming))
         async with self.db.transaction() as tx:
+            if session is not None:
+                reply = Reply(t(session.conv.lang, "error"))
+                await self._enqueue_sealed(tx, incoming.platform, incoming.chat_id, session.lane,
+                                           [reply], stamp, incoming.reply_token,
+                                           incoming.reply_expires)
+                session.seen.append(incoming.update_key)
+                return Outcome(replies=[reply])
             if not await updates.claim(tx, incoming.platform, incoming.update_key, stamp):
                 return Outcome(duplicate=True)
             conv = await conversations.load(tx, incoming.platform, conversation_key(incoming))
@@ -172,6 +260,27 @@ class Engine:
                                  reply_token=incoming.reply_token,
                                  reply_expires=incoming.reply_expires)
         return Outcome(replies=[reply])
+
+    async def erase_reports(self) -> list[str]:
+        """Erase misconduct reports closed longer than the retention period (the
+        municipality file's ``misconduct.retention_days``): their content, their reporter's
+        trace and their photos' rows; counts for statistics remain. Returns the photos no
+        case holds any more, for their files to be removed."""
+        now = self.services.clock()
+        cutoff = (now - dt.timedelta(days=self.services.municipality.report_retention_days)
+                  ).astimezone(dt.UTC).isoformat(timespec="seconds")
+        today = now.astimezone(dt.UTC).date().isoformat()
+        photos: list[str] = []
+        async with self.db.transaction() as tx:
+            due = await report_store.due_for_erasure(tx, case_rules.FINAL, cutoff)
+            for case in due:
+                if case["contact_id"]:
+                    await report_store.drop_contact(tx, case["contact_id"])
+                photos += await report_store.erase(tx, case["id"], today)
+        if due:
+            await self.db.checkpoint()
+            log.info("%d closed report(s) erased after the retention period", len(due))
+        return photos
 
 
 OFFICER_COMMANDS = frozenset({"cases", "overdue", "report"})
@@ -277,7 +386,7 @@ async def dispatch_citizen(turn: Turn) -> None:
             await turn.goto(MENU)
             return
     if incoming.other is not None:
-        turn.note(t(turn.lang, "unsupported"))
+        turn.note(t(turn.lang, "not_image" if incoming.other == "not_image" else "unsupported"))
         await turn.reprompt()
         return
     await STEPS[turn.conv.step].receive(turn)

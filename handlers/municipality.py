@@ -51,6 +51,12 @@ class Municipality:
     complaint_centre: str
     divisions: dict[str, Named]
     categories: tuple[Category, ...]
+    # Misconduct reports: who receives them, as (division, role) pairs; who receives one
+    # about the receivers' own division instead; days after closing until it is erased.
+    # Without a [misconduct] section: the complaint centre's integrity officers, and its head.
+    misconduct_receivers: tuple[tuple[str, str], ...] = ()
+    misconduct_fallback: tuple[tuple[str, str], ...] = ()
+    report_retention_days: int = 90
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)
@@ -100,6 +106,7 @@ def _parse(raw: dict[str, Any]) -> Municipality:
             complaint_centre=m["complaint_centre"],
             divisions=divisions,
             categories=categories,
+            **_misconduct(raw.get("misconduct", {}), m["complaint_centre"]),
         )
     except KeyError as exc:
         raise ConfigError(f"municipality config lacks {exc.args[0]!r}") from exc
@@ -107,6 +114,18 @@ def _parse(raw: dict[str, Any]) -> Municipality:
         raise ConfigError(f"municipality config has a bad value: {exc}") from exc
     _check(muni)
     return muni
+
+
+def _misconduct(raw: dict[str, Any], centre: str) -> dict[str, Any]:
+    found: dict[str, Any] = {"misconduct_receivers": ((centre, "integrity"),),
+                             "misconduct_fallback": ((centre, "head"),)}
+    for key, field_name in (("receivers", "misconduct_receivers"),
+                            ("fallback", "misconduct_fallback")):
+        if key in raw:
+            found[field_name] = tuple((str(d), str(r)) for d, r in raw[key])
+    if "retention_days" in raw:
+        found["report_retention_days"] = int(raw["retention_days"])
+    return found
 
 
 def _date(value: Any) -> dt.date:
@@ -125,5 +144,10 @@ def _check(muni: Municipality) -> None:
             raise ConfigError(f"category {c.code!r} routes to unknown division {c.division!r}")
     if muni.complaint_centre not in muni.divisions:
         raise ConfigError(f"complaint_centre {muni.complaint_centre!r} is not a division")
+    for division, _role in (*muni.misconduct_receivers, *muni.misconduct_fallback):
+        if division not in muni.divisions:
+            raise ConfigError(f"misconduct reports route to unknown division {division!r}")
+    if not muni.misconduct_receivers:
+        raise ConfigError("misconduct.receivers names nobody")
     if muni.office_opens >= muni.office_closes:
         raise ConfigError("office_opens must be before office_closes")

@@ -29,12 +29,133 @@ TEXTS: dict[str, tuple[str, str]] = {
         "📞 Contact {name}\nPhone {phone}\nMon–Fri {opens}–{closes} (except public holidays)\n"
         "Website {website}\nFacebook {facebook}\n{address}",
     ),
-    "misconduct.soon": (
-        "ช่องทางแจ้งเบาะแสการทุจริตแบบไม่เปิดเผยตัวตนจะเปิดให้บริการเร็ว ๆ นี้ค่ะ\n"
-        "ระหว่างนี้แจ้งได้ที่โทร {phone} หรือที่สำนักงานเทศบาลในวันและเวลาราชการค่ะ",
-        "Anonymous misconduct reporting is coming soon.\n"
-        "Meanwhile, please call {phone} or visit the municipal office during office hours.",
+    # Misconduct reports (plan 2.5.3): anonymous or named
+    "r.intro": (
+        "🛡️ แจ้งเบาะแสทุจริตหรือการประพฤติมิชอบของเจ้าหน้าที่\n"
+        "🔒 แบบไม่ระบุตัวตน เทศบาลจะไม่เก็บชื่อ บัญชี หรือแชตของท่าน ผู้รับเรื่องก็ไม่รู้ว่าใครแจ้ง\n"
+        "📱 แต่ {platform} ยังรู้ว่าบัญชีของท่านคุยกับเทศบาลค่ะ\n"
+        "ต้องการแจ้งแบบใดคะ",
+        "🛡️ Report misconduct by municipal staff.\n"
+        "🔒 Anonymously, we keep no name, account or chat of yours; the officer handling it "
+        "cannot tell who reported.\n"
+        "📱 {platform} itself still knows your account talked to the municipality.\n"
+        "How would you like to report?",
     ),
+    "r.anonymous": ("🕶️ ไม่ระบุตัวตน", "🕶️ Anonymously"),
+    "r.named": ("🙋 ระบุชื่อ", "🙋 With my name"),
+    "r.have_code": ("🔑 มีรหัสรับแจ้งแล้ว", "🔑 I have a code"),
+    "r.memory_only": (
+        "ร่างนี้อยู่ในหน่วยความจำเท่านั้น ไม่บันทึกลงระบบจนกว่าจะยืนยัน หากระบบเริ่มใหม่ต้องกรอกใหม่ค่ะ",
+        "This draft stays in memory only until you confirm; if the system restarts, "
+        "you will need to start again.",
+    ),
+    "r.division": (
+        "เจ้าหน้าที่ที่จะแจ้งสังกัดกองใดคะ",
+        "Which division does the staff member work in?",
+    ),
+    "r.division.unknown": ("❔ ไม่ทราบ", "❔ Don't know"),
+    "r.what": (
+        "เกิดอะไรขึ้นคะ กรุณาเล่ารายละเอียด (อย่างน้อย {min} ตัวอักษร)",
+        "What happened? Please describe it (at least {min} characters).",
+    ),
+    "r.when": (
+        "เกิดขึ้นเมื่อไรและที่ไหนคะ (พิมพ์สั้น ๆ)",
+        "When and where did it happen? (briefly)",
+    ),
+    "r.evidence": (
+        "มีหลักฐานเป็นรูปถ่ายหรือไฟล์ภาพไหมคะ ส่งได้ไม่เกิน {max} ภาพ หรือกด ข้าม\n"
+        "ระบบจะลบข้อมูลแฝงในภาพ (ตำแหน่ง กล้อง วันที่) ก่อนเก็บค่ะ",
+        "Any evidence, as photos or image files? Send up to {max}, or tap Skip.\n"
+        "Hidden data in images (location, camera, dates) is removed before they are kept.",
+    ),
+    "r.told": (
+        "ท่านเคยเล่าเรื่องนี้ให้ผู้อื่นฟัง หรือแจ้งที่อื่นไหมคะ",
+        "Have you told anyone else, or reported this elsewhere?",
+    ),
+    "r.told.no": ("ยังไม่เคย", "No"),
+    "r.told.yes": ("เคยแล้ว", "Yes"),
+    "r.told.skip": ("ไม่ขอตอบ", "Prefer not to say"),
+    "r.summary": ("กรุณาตรวจสอบเรื่องที่จะแจ้งค่ะ", "Please check your report."),
+    "r.field.mode": ("รูปแบบ", "Mode"),
+    "r.field.division": ("กองที่เกี่ยวข้อง", "Division"),
+    "r.field.what": ("เหตุการณ์", "What happened"),
+    "r.field.when": ("เวลาและสถานที่", "When and where"),
+    "r.field.evidence": ("หลักฐาน", "Evidence"),
+    "r.field.told": ("เคยบอกผู้อื่น", "Told others"),
+    "r.receipt": ("🔑 รับเรื่องแจ้งเบาะแสแล้วค่ะ", "🔑 Your report is received."),
+    "r.receipt.code": ("รหัสรับแจ้ง", "Receipt code"),
+    "r.receipt.progress": ("แจ้งความคืบหน้าภายใน", "Progress by"),
+    "r.receipt.keep": (
+        "จดรหัสนี้เก็บไว้ ใช้ติดตามเรื่องและตอบคำถามเจ้าหน้าที่ได้ที่ แจ้งเบาะแสทุจริต → "
+        "มีรหัสรับแจ้งแล้ว\nเทศบาลไม่มีสำเนารหัส หากหายจะกู้คืนไม่ได้ค่ะ",
+        "Write this code down: it is how you follow up and answer questions (Report "
+        "misconduct → I have a code).\nWe keep no copy; a lost code cannot be recovered.",
+    ),
+    "r.receipt.telegram": (
+        "\nเมื่อกด บันทึกแล้ว ข้อความนี้จะถูกลบค่ะ",
+        "\nWhen you tap Saved, this message will be deleted.",
+    ),
+    "r.receipt.line": (
+        "\nเมื่อจดแล้ว โปรดลบข้อความนี้ออกจากแชตด้วยค่ะ",
+        "\nOnce saved, please delete this message from the chat.",
+    ),
+    "r.saved": ("📝 บันทึกแล้ว", "📝 Saved"),
+    "r.notify": (
+        "ต้องการรับแจ้งเตือนเมื่อมีความคืบหน้าไหมคะ\n"
+        "หากรับ ระบบต้องเก็บที่อยู่แชตของท่านแบบเข้ารหัส แยกจากเรื่อง และลบทิ้งเมื่อปิดเรื่อง "
+        "ข้อความเตือนจะไม่มีเนื้อหาของเรื่องค่ะ\n"
+        "หากไม่รับ จะไม่มีร่องรอยใดเชื่อมท่านกับเรื่องนี้ ให้ตรวจสอบเองด้วยรหัสค่ะ",
+        "Would you like a notice when there is news?\n"
+        "Then we must keep your chat address, encrypted, apart from the report, until it "
+        "closes; a notice carries nothing of the report.\n"
+        "If not, nothing links you to the report: check it yourself with your code.",
+    ),
+    "r.notify.yes": ("🔔 รับแจ้งเตือน", "🔔 Notify me"),
+    "r.notify.no": ("🔕 ไม่รับ", "🔕 No, thanks"),
+    "r.notify.on": ("ตั้งค่าแล้วค่ะ เมื่อมีความคืบหน้าจะแจ้งให้ทราบค่ะ",
+                    "Done: you will get a notice when there is news."),
+    "r.notify.off": ("รับทราบค่ะ ตรวจสอบความคืบหน้าได้ด้วยรหัสรับแจ้งค่ะ",
+                     "Understood: check for news with your receipt code."),
+    "r.news": (
+        "🔔 มีความคืบหน้าเรื่องที่ท่านแจ้งเบาะแสไว้ค่ะ ดูได้ด้วยรหัสรับแจ้ง "
+        "ที่เมนู แจ้งเบาะแสทุจริต",
+        "🔔 There is news on your report: open it with your receipt code under "
+        "Report misconduct.",
+    ),
+    "r.ack": ("✅ {name} ได้รับเรื่องแจ้งเบาะแสของท่านแล้วค่ะ",
+              "✅ {name} has received your report."),
+    "r.ack.handled": ("ผู้รับเรื่อง", "Handled by"),
+    "a.code": ("กรุณาพิมพ์รหัสรับแจ้ง 16 หลักค่ะ", "Please type your 16-digit receipt code."),
+    "a.code.bad": ("รหัสไม่ถูกต้องค่ะ", "That code is not right."),
+    "a.code.wait": ("กรุณารอ {seconds} วินาที แล้วลองใหม่ค่ะ",
+                    "Please wait {seconds} seconds, then try again."),
+    "a.code.locked": ("ลองผิดหลายครั้งเกินไป กรุณาลองใหม่ในอีก 1 ชั่วโมงค่ะ",
+                      "Too many wrong codes. Please try again in an hour."),
+    "a.view": ("🛡️ เรื่องที่ท่านแจ้งเบาะแส", "🛡️ Your report"),
+    "a.field.status": ("สถานะ", "Status"),
+    "a.field.received": ("วันที่รับเรื่อง", "Received"),
+    "a.field.due": ("กำหนดแจ้งผล", "Result due"),
+    "a.field.history": ("ความคืบหน้า", "Progress"),
+    "a.answer": ("💬 ตอบคำถาม", "💬 Answer"),
+    "a.add": ("➕ เพิ่มข้อมูล", "➕ Add information"),
+    "a.answer.prompt": ("กรุณาพิมพ์คำตอบค่ะ\nคำถาม: {question}",
+                        "Please type your answer.\nQuestion: {question}"),
+    "a.add.prompt": ("พิมพ์ข้อมูลเพิ่มเติม หรือส่งภาพหลักฐานค่ะ",
+                     "Type more information, or send an image as evidence."),
+    "a.sent": ("ส่งให้ผู้รับเรื่องแล้วค่ะ ขอบคุณค่ะ", "Sent to the officers. Thank you."),
+    "a.has_code": (
+        "ข้อความนี้มีรหัสรับแจ้งของท่านอยู่ จึงไม่ได้ส่งค่ะ กรุณาพิมพ์ใหม่โดยไม่ใส่รหัสค่ะ",
+        "That message contains your receipt code, so it was not sent. Please write it "
+        "again without the code.",
+    ),
+    "a.ev.filed": ("{day} รับเรื่อง", "{day} received"),
+    "a.ev.status": ("{day} {status}", "{day} {status}"),
+    "a.ev.note": ("{day} {status}: {note}", "{day} {status}: {note}"),
+    "a.ev.asked": ("{day} ❓ เจ้าหน้าที่ถาม: {note}", "{day} ❓ Officers asked: {note}"),
+    "a.ev.answered": ("{day} 💬 ท่านตอบ: {note}", "{day} 💬 You answered: {note}"),
+    "a.ev.added": ("{day} ➕ ท่านเพิ่มข้อมูล", "{day} ➕ You added information"),
+    "a.ev.postponed": ("{day} 📅 เลื่อนกำหนดแจ้งผล: {note}", "{day} 📅 New date: {note}"),
+    "r.status.closed": ("ปิดเรื่องแล้ว", "Closed"),
     "cancelled": ("ยกเลิกแล้วค่ะ", "Cancelled."),
     "more": ("ตัวเลือกเพิ่มเติมค่ะ", "More choices:"),
     "error": (
@@ -44,6 +165,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "stale_button": (
         "ปุ่มนี้เป็นของคำถามก่อนหน้าค่ะ",
         "That button belongs to an earlier question.",
+    ),
+    "not_image": (
+        "ขออภัยค่ะ ไฟล์นี้ไม่ใช่รูปภาพที่ระบบอ่านได้ กรุณาส่งเป็นรูปถ่ายค่ะ",
+        "Sorry, that file is not an image I can read. Please send it as a photo.",
     ),
     "unsupported": (
         "ขออภัยค่ะ ระบบยังรับข้อความประเภทนี้ไม่ได้ค่ะ",
@@ -321,6 +446,23 @@ TEXTS: dict[str, tuple[str, str]] = {
         "📅 เรื่อง {reference}: {division}ขอเลื่อนกำหนดแจ้งผลเป็น{date}ค่ะ\nเหตุผล: {note}",
         "📅 Case {reference}: the {division} now expects the result by {date}.\nWhy: {note}",
     ),
+    "o.report.alert": ("🛡️ เรื่องแจ้งเบาะแสใหม่ {reference}", "🛡️ New misconduct report {reference}"),
+    "o.field.named": ("กองที่ถูกแจ้ง", "About division"),
+    "o.field.when": ("เวลาและสถานที่", "When and where"),
+    "o.field.told": ("ผู้แจ้งเคยบอกผู้อื่น", "Reporter told others"),
+    "o.field.progress": ("แจ้งความคืบหน้าภายใน", "Progress due"),
+    "o.field.reporter": ("ผู้แจ้ง", "Reporter"),
+    "o.reporter.anonymous": ("ไม่ระบุตัวตน (ติดต่อผ่านคำถามในระบบเท่านั้น)",
+                             "anonymous (reach them only by asking here)"),
+    "o.reporter.named": ("ระบุตัวตน (ติดต่อผ่านแชตได้)", "named (reachable in chat)"),
+    "o.added": ("➕ ผู้แจ้งเพิ่มข้อมูลเรื่อง {reference}:\n{text}",
+                "➕ The reporter added to {reference}:\n{text}"),
+    "o.ask.done.anonymous": (
+        "บันทึกคำถามเรื่อง {reference} แล้วค่ะ ผู้แจ้งจะเห็นเมื่อเปิดเรื่องด้วยรหัสรับแจ้ง",
+        "Question on {reference} saved: the reporter sees it when they open the report "
+        "with their code."),
+    "division.misconduct": ("ผู้รับเรื่องทุจริต", "integrity officers"),
+    "category.misconduct": ("ทุจริต/ประพฤติมิชอบ", "Misconduct"),
     "o.text.needed": ("กรุณาพิมพ์ข้อความค่ะ", "Please type a text."),
 }
 

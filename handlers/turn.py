@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.municipality import Municipality
+from handlers.receipts import Guard
 from handlers.texts import t
 from handlers.types import Card, Choice, Incoming, Reply, Request
 from handlers.workdays import WorkCalendar
 from storage.conversations import ConversationRow
 from storage.db import Tx
 from storage.officers import Officer
+from storage.seal import Sealer
 
 Clock = Callable[[], dt.datetime]
 
@@ -34,6 +36,8 @@ class Services:
     calendar: WorkCalendar
     clock: Clock
     save_image: SaveImage | None = None
+    sealer: Sealer | None = None  # seals what an anonymous reporter leaves with us
+    guard: Guard = field(default_factory=Guard)  # wrong receipt codes, per chat
 
 
 StepFn = Callable[["Turn"], Awaitable[None]]
@@ -74,7 +78,9 @@ class Turn:
         self.elsewhere: list[tuple[str, str, list[Reply]]] = []
         self.case_reference: str | None = None
         self.officer: Officer | None = None  # set when the sender is a registered officer
+        self.news: list[int] = []  # anonymous reports with news for a reporter who opted in
         self._note: str | None = None
+        self._delete: list[str] = []
 
     # -- reading -------------------------------------------------------------------------
     @property
@@ -101,7 +107,8 @@ class Turn:
         self._note = f"{self._note}\n{text}" if self._note else text
 
     def say(self, text: str, choices: Sequence[Choice] = (), *, request: Request | None = None,
-            request_label: str | None = None, columns: int = 1, card: Card | None = None) -> None:
+            request_label: str | None = None, columns: int = 1, card: Card | None = None,
+            remember: str | None = None) -> None:
         """Queue one message; its buttons become the choices this chat may answer with.
 
         A pending note is merged in front of it, unless the chat still shows an input widget
@@ -116,7 +123,9 @@ class Turn:
             else:
                 text = f"{self._note}\n\n{text}"
             self._note = None
-        self.replies.append(Reply(text, tuple(choices), request, request_label, columns, card))
+        self.replies.append(Reply(text, tuple(choices), request, request_label, columns, card,
+                                  delete=tuple(self._delete), remember=remember))
+        self._delete = []
         self.data["_offered"] = {c.value: c.label for c in choices}
         self.data["_widget"] = request
 
@@ -124,9 +133,20 @@ class Turn:
         """Queue a text shown with stored images (a chart, a photo)."""
         self.replies.append(Reply(text, images=images))
 
-    def say_card(self, card: Card, choices: Sequence[Choice] = ()) -> None:
+    def say_card(self, card: Card, choices: Sequence[Choice] = (), *,
+                 remember: str | None = None) -> None:
         """Queue a structured message; its plain text is derived from it, never written twice."""
-        self.say(card.as_text(), choices, card=card)
+        self.say(card.as_text(), choices, card=card, remember=remember)
+
+    def unsay(self, token: str) -> None:
+        """Take a message out of the chat (where the platform can) before the next reply:
+        ``msg:<id>`` one the person sent, or the token a reply was remembered by."""
+        self._delete.append(token)
+
+    def unsay_incoming(self) -> None:
+        """Take out the message this turn answers (it held a secret)."""
+        if self.incoming.message_id is not None:
+            self.unsay(f"msg:{self.incoming.message_id}")
 
     async def more(self, offset: str) -> None:
         """The next page of the choices on offer, for a channel that shows only so many."""
@@ -144,9 +164,9 @@ class Turn:
 
     def flush_note(self) -> None:
         """Send a pending note on its own (when no prompt follows)."""
-        if self._note is not None:
-            self.replies.append(Reply(self._note))
-            self._note = None
+        if self._note is not None or self._delete:
+            self.replies.append(Reply(self._note or "…", delete=tuple(self._delete)))
+            self._note, self._delete = None, []
 
     # -- moving --------------------------------------------------------------------------
     async def goto(self, name: str) -> None:

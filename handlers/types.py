@@ -50,6 +50,7 @@ class Incoming:
     group: bool = False  # said in a group chat (a division's), not a private one
     reply_token: str | None = None
     reply_expires: float | None = None  # epoch seconds after which the token is useless
+    message_id: str | None = None  # the platform's id of the message, for deleting it
 
     @property
     def command(self) -> str | None:
@@ -105,6 +106,10 @@ class Reply:
     card: Card | None = None
     choices_offset: int = 0  # these choices continue the step's list from this position
     images: tuple[str, ...] = ()  # stored photos (SHA-256) to show before the text
+    # Messages to take out of the chat before this one, where the platform allows it:
+    # ``msg:<id>`` the person's own message, or a token an earlier reply was remembered by.
+    delete: tuple[str, ...] = ()
+    remember: str | None = None  # keep this message's id (in memory) under this token
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -126,6 +131,8 @@ class Reply:
                       card.get("footer")) if card else None,
             choices_offset=data.get("choices_offset", 0),
             images=tuple(data.get("images", ())),
+            delete=tuple(data.get("delete", ())),
+            remember=data.get("remember"),
         )
 
 

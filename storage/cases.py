@@ -26,6 +26,11 @@ class NewCase:
     received_on: str
     due_on: str
     ack_due_on: str
+    anonymous: bool = False
+    named_division: str | None = None  # a misconduct report: the division it is about
+    route: str | None = None  # a misconduct report: who handles it (integrity | fallback)
+    told: str | None = None
+    receipt_hash: str | None = None
 
 
 async def next_sequence(tx: Tx, year: int) -> int:
@@ -44,12 +49,13 @@ async def insert(tx: Tx, case: NewCase, photo_hashes: list[str]) -> int:
     case_id = await tx.insert(
         "INSERT INTO cases (reference, kind, category, division, description, location_lat, "
         "location_lon, location_text, phone, status, platform, chat_id, user_id, lang, "
-        "created_at, received_on, due_on, ack_due_on) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "created_at, received_on, due_on, ack_due_on, anonymous, named_division, route, told, "
+        "receipt_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (case.reference, case.kind, case.category, case.division, case.description,
          case.location_lat, case.location_lon, case.location_text, case.phone, case.status,
          case.platform, case.chat_id, case.user_id, case.lang, case.created_at,
-         case.received_on, case.due_on, case.ack_due_on),
+         case.received_on, case.due_on, case.ack_due_on, int(case.anonymous),
+         case.named_division, case.route, case.told, case.receipt_hash),
     )
     await tx.executemany(
         "INSERT INTO case_photos (case_id, position, sha256) VALUES (?, ?, ?)",
@@ -91,6 +97,17 @@ async def update(tx: Tx, case_id: int, **fields: object) -> None:
     """Set some columns of a case (names come from our code, never from input)."""
     assignments = ", ".join(f"{name} = ?" for name in fields)
     await tx.execute(f"UPDATE cases SET {assignments} WHERE id = ?", (*fields.values(), case_id))
+
+
+async def add_photos(tx: Tx, case_id: int, photo_hashes: list[str]) -> None:
+    """Append evidence sent after filing, after the photos the case has."""
+    row = await tx.fetchone("SELECT COALESCE(MAX(position), 0) AS n FROM case_photos "
+                            "WHERE case_id = ?", (case_id,))
+    start = int(row["n"]) if row else 0
+    await tx.executemany(
+        "INSERT INTO case_photos (case_id, position, sha256) VALUES (?, ?, ?)",
+        [(case_id, start + i, sha) for i, sha in enumerate(photo_hashes, start=1)],
+    )
 
 
 async def open_for_division(tx: Tx, division: str, closed: tuple[str, ...], limit: int

@@ -16,6 +16,7 @@ class ConversationRow:
     lang: str
     step: str
     data: dict[str, Any] = field(default_factory=dict)
+    private: bool = False  # an anonymous reporter's: kept in memory, never saved here
 
 
 async def load(tx: Tx, platform: str, chat_id: str) -> ConversationRow | None:
@@ -39,3 +40,8 @@ async def save(tx: Tx, conv: ConversationRow, updated_at: str) -> None:
         (conv.platform, conv.chat_id, conv.user_id, conv.lang, conv.step,
          json.dumps(conv.data, ensure_ascii=False, separators=(",", ":")), updated_at),
     )
+
+
+async def delete(tx: Tx, platform: str, chat_id: str) -> None:
+    await tx.execute("DELETE FROM conversations WHERE platform = ? AND chat_id = ?",
+                     (platform, chat_id))

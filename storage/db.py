@@ -63,6 +63,9 @@ class Database:
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
+            # Deleted content is overwritten with zeros, not left in free pages: erasing a
+            # report or a reporter's draft must erase it from the file too.
+            await conn.execute("PRAGMA secure_delete = ON")
             await db._migrate()
         except sqlite3.DatabaseError as exc:
             await conn.close()
@@ -97,6 +100,15 @@ class Database:
                 raise
             else:
                 await self._conn.execute("COMMIT")
+
+    async def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the database file and truncate it, so that old page
+        images of erased data (zeroed in the file by ``secure_delete``) do not linger in
+        ``-wal``. False when another process's reader kept it from completing."""
+        async with self._lock:
+            cursor = await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            row = await cursor.fetchone()
+            return row is not None and row[0] == 0
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """A read outside any transaction (it waits for the one in progress)."""

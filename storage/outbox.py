@@ -13,7 +13,7 @@ from storage.db import Database, Row, Tx
 
 
 _COLUMNS = ("id, platform, chat_id, payload, attempts, not_before, batch, reply_token, "
-            "reply_expires")
+            "reply_expires, sealed")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class OutboxItem:
     batch: str
     reply_token: str | None
     reply_expires: float | None
+    sealed: bytes | None = None  # an anonymous reporter's message: see ``enqueue_sealed``
 
     @property
     def retry_key(self) -> str:
@@ -36,7 +37,8 @@ class OutboxItem:
 
 def _item(r: Row) -> OutboxItem:
     return OutboxItem(r["id"], r["platform"], r["chat_id"], r["payload"], r["attempts"],
-                      r["not_before"], r["batch"], r["reply_token"], r["reply_expires"])
+                      r["not_before"], r["batch"], r["reply_token"], r["reply_expires"],
+                      r["sealed"])
 
 
 async def enqueue(tx: Tx, platform: str, chat_id: str, payloads: Iterable[str], created_at: str,
@@ -50,6 +52,42 @@ async def enqueue(tx: Tx, platform: str, chat_id: str, payloads: Iterable[str], 
         "reply_expires) VALUES (?, ?, ?, ?, ?, ?, ?)", rows
     )
     return len(rows)
+
+
+async def enqueue_sealed(tx: Tx, platform: str, lane: str, blobs: Iterable[bytes],
+                         created_at: str, *, not_before: float = 0.0) -> int:
+    """Queue one batch to an anonymous reporter: each blob seals the address, the reply
+    token and the message; ``lane`` (random) keeps the order of that reporter's messages."""
+    batch = str(uuid.uuid4())
+    rows = [(platform, lane, "", created_at, batch, blob, not_before) for blob in blobs]
+    await tx.executemany(
+        "INSERT INTO outbox (platform, chat_id, payload, created_at, batch, sealed, not_before) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+    )
+    return len(rows)
+
+
+async def chat_rows(tx: Tx, platform: str, chat_id: str) -> list[Row]:
+    """Every row still kept for a chat, pending or not, oldest first."""
+    return await tx.fetchall(
+        "SELECT id, status, payload, reply_token, reply_expires FROM outbox "
+        "WHERE platform = ? AND chat_id = ? ORDER BY id", (platform, chat_id))
+
+
+async def reseal(tx: Tx, row_id: int, lane: str, blob: bytes) -> None:
+    """Turn a pending row into a sealed one on ``lane`` (its chat became anonymous)."""
+    await tx.execute("UPDATE outbox SET chat_id = ?, payload = '', reply_token = NULL, "
+                     "reply_expires = NULL, sealed = ? WHERE id = ?", (lane, blob, row_id))
+
+
+async def delete(tx: Tx, ids: list[int]) -> None:
+    await tx.execute(f"DELETE FROM outbox WHERE id IN ({_marks(ids)})", ids)
+
+
+async def forget_sent(db: Database, ids: list[int]) -> None:
+    """A sealed message was delivered: nothing of it is kept."""
+    async with db.transaction() as tx:
+        await delete(tx, ids)
 
 
 async def heads(db: Database, platform: str, limit: int) -> list[OutboxItem]:

@@ -9,6 +9,7 @@ from handlers.municipality import Municipality, load_municipality
 from handlers.turn import Services
 from handlers.workdays import WorkCalendar
 from storage.db import Database
+from storage.seal import Sealer
 from tests.support import FakeClock, bangkok
 
 
@@ -27,7 +28,7 @@ def clock() -> FakeClock:
 def services(municipality: Municipality, clock: FakeClock) -> Services:
     calendar = WorkCalendar(municipality.office_opens, municipality.office_closes,
                             municipality.extra_days_off)
-    return Services(municipality, calendar, clock)
+    return Services(municipality, calendar, clock, sealer=Sealer(bytes(range(32))))
 
 
 @pytest.fixture

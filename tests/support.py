@@ -7,13 +7,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import io
 import itertools
 import sqlite3
 from typing import Any
 
+from PIL import Image
+
 from handlers.engine import Engine
 from handlers.types import Incoming, Location, Photo, Reply
 from handlers.workdays import BANGKOK
+
+
+def jpeg(seed: int = 1, size: tuple[int, int] = (48, 32), exif: Image.Exif | None = None
+         ) -> bytes:
+    """A real, tiny JPEG of a colour chosen by ``seed`` (a different photo per seed),
+    carrying ``exif`` if given (as a phone's camera would: position, model, dates)."""
+    colour = ((seed * 67) % 256, (seed * 131) % 256, (seed * 29) % 256)
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "JPEG", exif=exif if exif is not None else b"")
+    return out.getvalue()
 
 
 class FakeClock:

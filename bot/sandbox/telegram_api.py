@@ -62,6 +62,7 @@ class TelegramEmulator(Emulator):
         self._message_ids = itertools.count(1)
         self._sent_times: collections.deque[float] = collections.deque()
         self._chat_last_sent: dict[int, float] = {}
+        self.deleted: list[tuple[int, int]] = []  # (chat, message) the bot deleted
         self._add_routes()
 
     @property
@@ -91,10 +92,12 @@ class TelegramEmulator(Emulator):
                    location: tuple[float, float] | None = None, contact: str | None = None,
                    photo: bytes | None = None, caption: str | None = None,
                    sticker: bool = False, first_name: str | None = None,
-                   language_code: str | None = None, user_id: int | None = None
-                   ) -> tuple[dict[str, Any], int | None]:
+                   language_code: str | None = None, user_id: int | None = None,
+                   document: tuple[bytes, str, str] | None = None,
+                   username: str | None = None) -> tuple[dict[str, Any], int | None]:
         """Someone does one thing in a chat: the citizen in their private chat, or
         ``user_id`` in a group chat (a negative ``chat_id``, as Telegram numbers groups).
+        ``document`` is a file sent as a file: (bytes, file name, MIME type).
         Return the update and the webhook's HTTP status (None when the bot polls)."""
         chat = self._chats[chat_id]
         if first_name:
@@ -104,6 +107,8 @@ class TelegramEmulator(Emulator):
         user = {"id": user_id or chat_id, "is_bot": False, "first_name": chat.first_name}
         if chat.language_code:
             user["language_code"] = chat.language_code
+        if username:
+            user["username"] = username
         update: dict[str, Any] = {"update_id": next(self._update_ids)}
         if callback_data is not None:
             message = next((m for m in chat.messages if m["message_id"] == message_id), None)
@@ -132,6 +137,16 @@ class TelegramEmulator(Emulator):
                 message["photo"] = self._photo_sizes(photo)
                 if caption:
                     message["caption"] = caption
+            elif document is not None:
+                data, name, mime = document
+                n = len(self._files) + 1
+                file = _File(f"BQACAgUAAxk{secrets.token_hex(12)}", f"AgAD{secrets.token_hex(6)}",
+                             f"documents/file_{n}_{name}", data)
+                self._files[file.file_id] = file
+                message["document"] = {"file_id": file.file_id,
+                                       "file_unique_id": file.file_unique_id,
+                                       "file_name": name, "mime_type": mime,
+                                       "file_size": len(data)}
             elif sticker:
                 message["sticker"] = {"file_id": "CAACAgIAAxkBAAE", "file_unique_id": "AgADsticker",
                                       "type": "regular", "width": 512, "height": 512,
@@ -358,6 +373,20 @@ class TelegramEmulator(Emulator):
         message.update(_markup=params.get("reply_markup"), edit_date=int(time.time()))
         await self.changed()
         return self._public(message)
+
+    async def _m_deletemessage(self, params: dict[str, Any]) -> bool:
+        try:
+            chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        except (KeyError, TypeError, ValueError):
+            raise _ApiError(400, "Bad Request: message to delete not found") from None
+        messages = self._chats[chat_id].messages
+        for i, message in enumerate(messages):
+            if message["message_id"] == message_id:
+                del messages[i]
+                self.deleted.append((chat_id, message_id))
+                await self.changed()
+                return True
+        raise _ApiError(400, "Bad Request: message to delete not found")
 
     async def _m_answercallbackquery(self, params: dict[str, Any]) -> bool:
         if not params.get("callback_query_id"):

@@ -1,4 +1,4 @@
 """Conversation flows. Importing this package registers every step in ``handlers.turn.STEPS``."""
-from handlers.flows import followup, grievance, menu, officer, status  # noqa: F401
+from handlers.flows import followup, grievance, menu, officer, report, status  # noqa: F401
 
-__all__ = ["followup", "grievance", "menu", "officer", "status"]
+__all__ = ["followup", "grievance", "menu", "officer", "report", "status"]

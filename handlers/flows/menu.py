@@ -1,4 +1,4 @@
-"""The main menu, and the answers that need no flow of their own (contact, coming soon)."""
+"""The main menu, and the answers that need no flow of their own (contact, language)."""
 from __future__ import annotations
 
 from handlers.flows import status
@@ -27,7 +27,7 @@ async def receive_menu(turn: Turn) -> None:
     elif choice == "menu:contact":
         turn.say(contact_text(turn), menu_choices(turn))
     elif choice == "menu:misconduct":
-        turn.say(turn.t("misconduct.soon", phone=turn.muni.phone), menu_choices(turn))
+        await turn.goto("r.intro")
     elif choice == "menu:language":
         turn.conv.lang = "th" if turn.lang == "en" else "en"
         await prompt_menu(turn)

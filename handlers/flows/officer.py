@@ -14,7 +14,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable
 
-from handlers import case_rules, chart, reports
+from handlers import case_rules, chart, misconduct, reports
 from handlers.case_rules import ACTIONS, FINAL
 from handlers.cases import parse_reference
 from handlers.casework import (
@@ -26,6 +26,8 @@ from handlers.casework import (
     division_name,
     move,
     pause_citizen,
+    record,
+    stamp,
     tell_citizen,
 )
 from handlers.deadlines import pause_fields, resume_fields
@@ -35,6 +37,7 @@ from handlers.types import Choice, Reply
 from handlers.workdays import BANGKOK, format_date
 from storage import cases as case_store
 from storage import events
+from storage import misconduct as report_store
 from storage import officers as officer_store
 from storage.db import Row
 from storage.officers import Officer
@@ -131,6 +134,9 @@ async def show_list(turn: Turn, overdue: bool) -> None:
         refuse(turn, "overdue list")
         return
     rows = await case_store.open_for_division(turn.tx, me.division, FINAL, LIST_LIMIT)
+    routed = await report_store.open_routed(turn.tx, misconduct.routes_of(turn.muni, me), FINAL,
+                                            LIST_LIMIT)
+    rows += [r for r in routed if misconduct.may_handle(turn.muni, me, r)]
     if overdue:
         today = turn.now.astimezone(BANGKOK).date().isoformat()
         rows = [r for r in rows if r["due_on"] < today]
@@ -188,14 +194,23 @@ async def authorized_case(turn: Turn, reference: str, action: str | None = None)
     """The case, if this officer may act on it (and ``action`` is allowed from its status)."""
     me = officer(turn)
     case = await case_store.find(turn.tx, reference)
-    if case is None or (case["division"] != me.division and me.role not in SEES_ALL):
+    if case is None or not may_open(turn, me, case):
         refuse(turn, f"access to a case ({action or 'view'})")
         return None
-    if action is not None and not case_rules.allowed(action, case["status"]):
+    if action is not None and not case_rules.allowed(action, case["status"], case["kind"]):
         turn.say(turn.t("o.not_now", reference=reference,
                         status=turn.t(f"status.{case['status']}")), action_choices(case))
         return None
     return case
+
+
+def may_open(turn: Turn, me: Officer, case: Row) -> bool:
+    """A grievance: its division's officers, the complaint centre and admins. A misconduct
+    report: only its routed handlers (never the centre or admins as such, never the
+    division it is about)."""
+    if case["kind"] == misconduct.MISCONDUCT:
+        return misconduct.may_handle(turn.muni, me, case)
+    return case["division"] == me.division or me.role in SEES_ALL
 
 
 # -- actions -------------------------------------------------------------------------------
@@ -352,13 +367,14 @@ async def receive_ask(turn: Turn, question: str) -> None:
         return
     await case_store.update(turn.tx, case["id"], awaiting="answer", asked_by=officer(turn).id,
                             **pause_fields(turn.now))
-    await events.record(turn.tx, case["id"], turn.now.astimezone(dt.UTC).isoformat(
-        timespec="seconds"), actor(turn), "asked", case["status"], case["status"], question)
+    await record(turn, case, actor(turn), "asked", question)
     reply = tell_citizen(turn, case, "u.asked", question=question)
-    await pause_citizen(turn, case, "c.answer", reply)
+    if not case["anonymous"]:  # an anonymous reporter reads it when they open the report
+        await pause_citizen(turn, case, "c.answer", reply)
     turn.data.pop("case", None)
     turn.conv.step = MENU
-    turn.say(turn.t("o.ask.done", reference=case["reference"]))
+    turn.say(turn.t("o.ask.done.anonymous" if case["anonymous"] else "o.ask.done",
+                    reference=case["reference"]))
 
 
 # a new expected date: when, then why
@@ -396,9 +412,7 @@ async def receive_postpone_reason(turn: Turn, reason: str) -> None:
         return
     date = turn.data.pop("date")
     await case_store.update(turn.tx, case["id"], expected_on=date)
-    await events.record(turn.tx, case["id"], turn.now.astimezone(dt.UTC).isoformat(
-        timespec="seconds"), actor(turn), "postponed", case["status"], case["status"],
-        f"{date}: {reason}")
+    await record(turn, case, actor(turn), "postponed", f"{date}: {reason}")
     tell_citizen(turn, case, "u.postponed", note=reason,
                  date=format_date(dt.date.fromisoformat(date), case["lang"], weekday=True))
     finish(turn, case)
@@ -426,9 +440,18 @@ async def receive_resolve_photo(turn: Turn) -> None:
     if case is None:
         return
     note = turn.data.pop("note")
+    if case["anonymous"]:
+        # Nobody can be asked "is it fixed?": the outcome closes the report, and the
+        # reporter reads it (and the after-photo) when they open it with their code.
+        if photo is not None:
+            await case_store.add_photos(turn.tx, case["id"], [photo.sha256])
+        case = await move(turn, case, case_rules.CLOSED, actor(turn), "resolved", note,
+                          awaiting=None)
+        tell_citizen(turn, case, "u.resolved", note=note)
+        finish(turn, case)
+        return
     case = await move(turn, case, case_rules.RESOLVED, actor(turn), "resolved", note,
-                      resolved_at=turn.now.astimezone(dt.UTC).isoformat(timespec="seconds"),
-                      awaiting="confirm")
+                      resolved_at=stamp(turn), awaiting="confirm")
     lang = case["lang"]
     choices = (Choice(f"fixed:yes:{case['reference']}", t(lang, "u.fixed.yes")),
                Choice(f"fixed:no:{case['reference']}", t(lang, "u.fixed.no")))

@@ -8,16 +8,24 @@ import json
 
 import aiohttp
 
+from bot.media import clean_image
 from bot.sandbox.line_api import LineEmulator
 from bot.sandbox.telegram_api import TelegramEmulator
 from bot.service import Service
 from handlers.cases import tell_citizen
 from handlers.types import Reply
 from tests.e2e.conftest import StartService
-from tests.support import LineCitizen, TelegramCitizen, file_on_telegram, outbox_settled, rows
+from tests.support import (
+    LineCitizen,
+    TelegramCitizen,
+    file_on_telegram,
+    jpeg,
+    outbox_settled,
+    rows,
+)
 
 USER = "U" + "1" * 32
-IMAGE = b"\xff\xd8\xff\xe0 a photo from a LINE phone \xff\xd9"
+IMAGE = jpeg(2)
 MENU = ("สวัสดีค่ะ ยินดีต้อนรับสู่ช่องทางร้องเรียนของเทศบาลตำบลกระสัง\n"
         "ต้องการทำรายการใดคะ")
 SUMMARY = ("กรุณาตรวจสอบเรื่องที่จะแจ้งค่ะ\n\nหมวด: ขยะ ความสะอาด\n"
@@ -82,7 +90,7 @@ async def test_a_line_citizen_files_a_grievance_all_by_free_replies(
                     "FROM cases") == [
         ("KS-2569-00001", "line", USER, "garbage", "health", "0812345678", "2026-12-23")]
     (sha,), = rows(db, "SELECT sha256 FROM case_photos")
-    assert (service.settings.media_dir / sha[:2] / sha).read_bytes() == IMAGE
+    assert (service.settings.media_dir / sha[:2] / sha).read_bytes() == clean_image(IMAGE)[0]
     # The whole flow cost the Official Account nothing: every answer rode a reply token.
     await outbox_settled(db)
     # 11 messages in 10 reply calls ("thanks" and the summary shared one), and no push.
@@ -276,7 +284,7 @@ async def test_photos_reach_line_as_signed_links_that_only_work_signed(
     assert url.startswith(f"{service.url}/media/")
     async with aiohttp.ClientSession() as http:
         async with http.get(url) as resp:
-            assert resp.status == 200 and await resp.read() == IMAGE
+            assert resp.status == 200 and await resp.read() == clean_image(IMAGE)[0]
         for forged in (url[:-1] + ("0" if url[-1] != "0" else "1"), url.split("?")[0],
                        url.replace("e=", "e=1")):
             async with http.get(forged) as resp:

@@ -8,6 +8,7 @@ from bot.service import Service
 from handlers.flows.officer import make_invite_code
 from storage import officers
 from tests.support import (
+    jpeg,
     FakeClock,
     LineCitizen,
     TelegramCitizen,
@@ -15,8 +16,8 @@ from tests.support import (
     rows,
 )
 
-PHOTO = b"\xff\xd8 the pothole \xff\xd9"
-AFTER = b"\xff\xd8 the pothole, filled \xff\xd9"
+PHOTO = jpeg(3)
+AFTER = jpeg(4)
 WORKS_OFFICER, WORKS_HEAD, HEALTH_OFFICER, CITIZEN = 2001, 2002, 2003, 1001
 
 

@@ -123,16 +123,22 @@ async def test_a_new_expected_date_tells_the_citizen_and_runs_its_own_clock(
 async def test_a_misconduct_report_owes_progress_within_five_working_days(
         engine: Engine, db: Database, clock: FakeClock) -> None:
     """Plan 2.5.3 step 6.4. Received Mon 30 Nov: progress due Tue 8 Dec (Mon 7 is off)."""
-    await bind(db, WORKER, "planning", "integrity")
+    await bind(db, WORKER, "clerk", "integrity")  # the report handlers of kra_sang.toml
+    await bind(db, "2002", "works", "head")  # the division the report is about: never told
     async with db.transaction() as tx:
         await tx.insert(
             "INSERT INTO cases (reference, kind, anonymous, category, division, description, "
             "status, platform, chat_id, user_id, lang, created_at, received_on, due_on, "
-            "ack_due_on) VALUES ('KS-2569-00009', 'misconduct', 1, 'other', 'planning', 'x', "
-            "'accepted', 'line', '-', '-', 'th', '2026-11-30T03:00:00+00:00', '2026-11-30', "
-            "'2026-12-23', '2026-12-01')")
+            "ack_due_on, named_division, route) VALUES ('KS-R-ABCDEF', 'misconduct', 1, "
+            "'misconduct', 'misconduct', 'x', 'accepted', '', '', '', '', "
+            "'2026-11-29T17:00:00+00:00', '2026-11-30', '2026-12-23', '2026-12-01', 'works', "
+            "'integrity')")
     assert await at(engine, clock, 2026, 12, 2, 10, 0) == 0
     assert await at(engine, clock, 2026, 12, 3, 10, 0) == 1  # 2 working days before: Fri 4, Thu 3
     assert (await sent_to(db, WORKER))[-1] == (
-        "🛡️ เรื่องแจ้งเบาะแส KS-2569-00009 ต้องแจ้งความคืบหน้าแก่ผู้แจ้งภายใน"
+        "🛡️ เรื่องแจ้งเบาะแส KS-R-ABCDEF ต้องแจ้งความคืบหน้าแก่ผู้แจ้งภายใน"
         "วันอังคารที่ 8 ธันวาคม 2569ค่ะ")
+    # Past the deadline, the escalation goes to the handlers again, never to the division
+    # the report is about nor to its head.
+    await at(engine, clock, 2026, 12, 9, 10, 0)
+    assert await sent_to(db, "2002") == []

@@ -55,14 +55,6 @@ async def test_english_from_language_code_and_from_the_menu(engine: Engine) -> N
     assert reply.choices[-1].label == "🌐 ภาษาไทย"
 
 
-async def test_misconduct_is_coming_soon_but_never_a_dead_end(engine: Engine) -> None:
-    citizen = Citizen(engine)
-    await citizen.text("/start")
-    (reply,) = await citizen.press("menu:misconduct")
-    assert "เร็ว ๆ นี้" in reply.text and "044-691508" in reply.text
-    assert "menu:file" in [c.value for c in reply.choices]
-
-
 async def test_contact_gives_phone_hours_website_and_facebook(engine: Engine) -> None:
     citizen = Citizen(engine)
     await citizen.text("/start")

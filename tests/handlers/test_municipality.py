@@ -90,6 +90,10 @@ def test_custom_config(tmp_path: Path) -> None:
      "office_opens must be before office_closes"),
     ('office_opens = "09:00"', 'office_opens = "nine"', "bad value"),
     ("[divisions.clerk]", "[divisions.clerk", "is not valid TOML"),
+    ("[divisions.clerk]", '[misconduct]\nreceivers = [["press", "integrity"]]\n\n[divisions.clerk]',
+     "misconduct reports route to unknown division 'press'"),
+    ("[divisions.clerk]", "[misconduct]\nreceivers = []\n\n[divisions.clerk]",
+     "misconduct.receivers names nobody"),
 ])
 def test_bad_config_says_what_in_one_line(tmp_path: Path, old: str, new: str,
                                           expected: str) -> None:
@@ -99,6 +103,16 @@ def test_bad_config_says_what_in_one_line(tmp_path: Path, old: str, new: str,
         load_municipality(path)
     assert expected in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_misconduct_routing_defaults_to_the_complaint_centre(tmp_path: Path) -> None:
+    m = load_municipality(write(tmp_path, CUSTOM))
+    assert m.misconduct_receivers == ((m.complaint_centre, "integrity"),)
+    assert m.misconduct_fallback == ((m.complaint_centre, "head"),)
+    assert m.report_retention_days == 90
+    kra_sang = load_municipality()
+    assert kra_sang.misconduct_receivers == (("clerk", "integrity"),)
+    assert kra_sang.misconduct_fallback == (("planning", "head"), ("clerk", "head"))
 
 
 def test_missing_file(tmp_path: Path) -> None:

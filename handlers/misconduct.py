@@ -1,0 +1,50 @@
+"""Where a misconduct report goes, and who may open it: never the division it is about.
+
+Reports go to the receivers the municipality names (its integrity officers); a report about
+the receivers' own division goes to the fallback instead (the complaint centre's head and
+the municipal clerk). Whoever works in the division named is struck from either list, so
+no configuration can send a report to the people it is about.
+"""
+from __future__ import annotations
+
+from handlers.municipality import Municipality
+from storage import officers
+from storage.db import Row, Tx
+from storage.officers import Officer
+
+MISCONDUCT = "misconduct"  # the kind, the category and the pseudo-division of every report
+INTEGRITY, FALLBACK = "integrity", "fallback"
+UNKNOWN = ""  # the reporter does not know the division
+
+
+def route_for(muni: Municipality, named: str) -> str:
+    receivers = {division for division, _ in muni.misconduct_receivers}
+    return FALLBACK if named in receivers else INTEGRITY
+
+
+def handlers_of(muni: Municipality, route: str, named: str | None) -> list[tuple[str, str]]:
+    """The (division, role) pairs that handle a report on ``route`` about ``named``."""
+    pairs = muni.misconduct_fallback if route == FALLBACK else muni.misconduct_receivers
+    return [(division, role) for division, role in pairs if division != named]
+
+
+async def recipients(tx: Tx, muni: Municipality, case: Row) -> list[Officer]:
+    """The active officers who handle ``case``: its alerts, reminders and relays go here."""
+    found: list[Officer] = []
+    for division, role in handlers_of(muni, case["route"], case["named_division"]):
+        found += [o for o in await officers.of_division(tx, division, roles=(role,))
+                  if o not in found]
+    return found
+
+
+def may_handle(muni: Municipality, officer: Officer, case: Row) -> bool:
+    return (officer.division, officer.role) in handlers_of(muni, case["route"],
+                                                          case["named_division"])
+
+
+def routes_of(muni: Municipality, officer: Officer) -> tuple[str, ...]:
+    """The routes whose reports ``officer`` may be given (each report is checked again)."""
+    me = (officer.division, officer.role)
+    return tuple(route for route, pairs in ((INTEGRITY, muni.misconduct_receivers),
+                                            (FALLBACK, muni.misconduct_fallback))
+                 if me in pairs)
