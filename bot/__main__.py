@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import signal
 import sys
 from datetime import date as dt_date
@@ -21,11 +20,13 @@ from pathlib import Path
 
 from telegram.error import TelegramError
 
+from bot import logs
 from bot.sandbox.server import Sandbox
 from bot.service import Service
 from bot.settings import Settings, SettingsError
 from handlers.municipality import ConfigError
 from storage.db import Database, DatabaseError
+from storage.seal import SealError
 
 async def serve(settings: Settings) -> None:
     sandbox: Sandbox | None = None
@@ -207,10 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"rongrian: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "matplotlib"):  # request URLs (with the token), font scans
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logs.configure(settings.log_level)
     try:
         if args.command == "outbox":
             asyncio.run(list_troubles(settings))
@@ -227,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(serve(settings))
-    except (ConfigError, DatabaseError, OSError) as exc:
+    except (ConfigError, DatabaseError, SealError, OSError) as exc:
         print(f"rongrian: cannot start: {exc}", file=sys.stderr)
         return 2
     except TelegramError as exc:  # bad token, or the Bot API unreachable at start

@@ -27,6 +27,7 @@ from handlers.municipality import Municipality, load_municipality
 from handlers.turn import Clock, Services
 from handlers.workdays import WorkCalendar
 from storage.db import Database
+from storage.seal import Sealer, load_key
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +74,14 @@ class Service:
         self.db = await Database.open(s.database_path)
         calendar = WorkCalendar(self.municipality.office_opens, self.municipality.office_closes,
                                 self.municipality.extra_days_off)
-        self.worker = DeliveryWorker(self.db, [])
-        media = MediaStore(s.media_dir, url_key=hashlib.sha256(
+        sealer = Sealer(load_key(s.seal_key_file))
+        self.worker = DeliveryWorker(self.db, [], sealer=sealer)
+        self.media = media = MediaStore(s.media_dir, url_key=hashlib.sha256(
             b"rongrian media links:" + s.line_channel_secret.encode()).digest()
             if s.line_channel_secret else None)
         self.engine = Engine(self.db, Services(self.municipality, calendar, self.clock,
-                                               media.save), on_queued=self.worker.wake)
+                                               media.save, sealer=sealer),
+                             on_queued=self.worker.wake)
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_get("/healthz", self._health)
         app.router.add_get("/media/{sha}", media.serve)
@@ -145,13 +148,17 @@ class Service:
 
     async def _sweep(self) -> None:
         """The scheduler, inside the service so no cron is needed: reminders and escalations
-        (each sent once, recorded in the database), and closing resolved cases nobody
-        confirmed in time."""
+        (each sent once, recorded in the database), closing resolved cases nobody confirmed
+        in time, erasing what is kept no longer, and dropping abandoned private drafts."""
         while True:
             try:
                 await self.engine.remind()
                 await self.engine.autoclose()
                 await self.engine.forget_phones()
+                for sha in await self.engine.erase_reports():
+                    self.media.remove(sha)
+                self.engine.private.forget_idle()
+                self.engine.services.guard.forget_idle()
             except Exception:  # a locked or full disk: try again next round
                 log.exception("the scheduled sweep failed")
             await asyncio.sleep(self.sweep_interval)

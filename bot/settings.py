@@ -41,6 +41,10 @@ class Settings:
     public_base_url: str | None
     sandbox_port: int
     log_level: str
+    # AES key sealing an anonymous reporter's address and messages: a file apart from the
+    # database (made on first start); in production keep it off the database's disk and
+    # out of its backups.
+    seal_key_file: Path = Path("data/seal.key")
 
     @property
     def line_enabled(self) -> bool:
@@ -119,6 +123,8 @@ class Settings:
             public_base_url=public.rstrip("/") if public else None,
             sandbox_port=_port("SANDBOX_PORT", get("SANDBOX_PORT", "8081")),
             log_level=_log_level(get("LOG_LEVEL", "INFO")),  # type: ignore[arg-type]
+            seal_key_file=Path(get("SEAL_KEY_FILE") or Path(
+                get("DATABASE_PATH", "data/rongrian.db")).parent / "seal.key"),  # type: ignore
         )
 
 

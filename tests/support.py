@@ -105,15 +105,20 @@ class TelegramCitizen:
     Each action waits for the bot's ``expect`` answers and returns their texts.
     """
 
-    def __init__(self, emulator: Any, chat_id: int, language_code: str = "th") -> None:
+    def __init__(self, emulator: Any, chat_id: int, language_code: str = "th", *,
+                 first_name: str | None = None, username: str | None = None) -> None:
         self.emu = emulator
         self.chat_id = chat_id
         self.language_code = language_code
+        self.first_name = first_name
+        self.username = username
         self.seen = 0
         self.statuses: list[int | None] = []
 
     async def _act(self, expect: int, **kwargs: Any) -> list[str]:
-        _, status = await self.emu.send(self.chat_id, language_code=self.language_code, **kwargs)
+        _, status = await self.emu.send(self.chat_id, language_code=self.language_code,
+                                        first_name=self.first_name, username=self.username,
+                                        **kwargs)
         self.statuses.append(status)
         messages = await self.emu.wait_for(self.chat_id, self.seen + expect)
         new = messages[self.seen:]
@@ -150,6 +155,11 @@ class TelegramCitizen:
 
     async def send_sticker(self, expect: int = 1) -> list[str]:
         return await self._act(expect, sticker=True)
+
+    async def send_document(self, data: bytes, name: str, mime: str, expect: int = 1
+                            ) -> list[str]:
+        """Send a file as a file (not as a photo): Telegram keeps its bytes as they are."""
+        return await self._act(expect, document=(data, name, mime))
 
     async def unfollow(self) -> None:
         await self._act(0, unfollow=True)
