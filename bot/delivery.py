@@ -15,6 +15,7 @@ import json
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -45,6 +46,10 @@ class Delivery:
     reply_token: str | None
     reply_expires: float | None
     retry_key: str
+    reply_tried: bool = False  # an earlier attempt used the reply token (it may have worked)
+    # Called when the platform refuses a reply token this batch never used: it is dead, so
+    # every later attempt pushes, and a refusal then is not mistaken for an earlier success.
+    forget_reply: Callable[[], Awaitable[None]] | None = None
 
 
 class Sender(Protocol):
@@ -177,10 +182,21 @@ class DeliveryWorker:
         items = await outbox.batch_from(self.db, head, sender.max_batch)
         ids = [i.id for i in items]
         stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        if head.reply_token and not head.reply_tried and time.time() < (head.reply_expires or 0):
+            # Committed before the token is used: if we die after LINE took the reply and
+            # before mark_sent, the next attempt must not push the same messages again.
+            try:
+                await outbox.mark_reply_tried(self.db, ids)
+            except Exception:  # the database locked or full: send nothing until it can record
+                log.exception("outbox message %d not sent: its attempt cannot be recorded",
+                              head.id)
+                return
         try:
             replies = [Reply.from_dict(json.loads(i.payload)) for i in items]
-            await sender.send(head.chat_id, replies,
-                              Delivery(head.reply_token, head.reply_expires, head.retry_key))
+            await sender.send(head.chat_id, replies, Delivery(
+                head.reply_token, head.reply_expires, head.retry_key,
+                reply_tried=head.reply_tried,
+                forget_reply=lambda: outbox.forget_reply_token(self.db, ids)))
         except asyncio.CancelledError:
             raise
         except (ValueError, KeyError, TypeError) as exc:
