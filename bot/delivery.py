@@ -90,6 +90,7 @@ class DeliveryWorker:
         self.pacing: dict[str, Pacing] = {}
         self._wake = asyncio.Event()
         self._stopping = False
+        self._grace = 10.0
         self._in_flight: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._chat_last: dict[tuple[str, str], float] = {}
         self._recent: dict[str, collections.deque[float]] = collections.defaultdict(
@@ -121,14 +122,24 @@ class DeliveryWorker:
                 pass
         await self._finish_in_flight()
 
-    async def stop(self) -> None:
-        """Take no new sends; let the ones in flight finish (their result is recorded)."""
+    async def stop(self, grace: float = 10.0) -> None:
+        """Take no new sends; give the ones in flight ``grace`` seconds to finish (their
+        result is recorded), then cancel the rest: their rows stay pending and go out
+        after the next start."""
+        self._grace = grace
         self._stopping = True
         self._wake.set()
 
     async def _finish_in_flight(self) -> None:
-        if self._in_flight:
-            await asyncio.wait(list(self._in_flight.values()), timeout=10)
+        if not self._in_flight:
+            return
+        tasks = list(self._in_flight.values())
+        _, late = await asyncio.wait(tasks, timeout=self._grace)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("%d send(s) still in flight at shutdown stay queued", len(late))
+            await asyncio.wait(late)
 
     async def _tick(self) -> float:
         """Start every send that is due and allowed; return seconds until the next may be."""
