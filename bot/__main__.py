@@ -7,6 +7,7 @@
     python -m bot officers invite --division works --group          a code for a group chat
     python -m bot officers list | revoke ID
     python -m bot report [--from 2026-10-01 --to 2027-09-30 | --half 1] [--with-phones]
+    python -m bot backup PATH [--force]   a consistent copy, while the service runs
 """
 from __future__ import annotations
 
@@ -171,6 +172,20 @@ async def report_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def backup_command(settings: Settings, args: argparse.Namespace) -> int:
+    """A consistent copy of the live database (SQLite's backup API), safe while serving."""
+    from storage.backup import BackupError, backup
+
+    try:
+        result = await backup(settings.database_path, Path(args.path), force=args.force)
+    except (BackupError, DatabaseError) as exc:
+        print(f"rongrian: backup not made: {exc}", file=sys.stderr)
+        return 2
+    print(f"backup of {settings.database_path} written to {result.path} "
+          f"({result.size // 1024} KB, {result.cases} cases)")
+    return 0
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command")
@@ -196,6 +211,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     report.add_argument("--with-phones", action="store_true",
                         help="add citizens' phone numbers to the CSV (never anonymous ones)")
     report.add_argument("--out", default="data/reports", help="folder for the CSV and chart")
+    copy = commands.add_parser("backup", help="a consistent copy of the database, online")
+    copy.add_argument("path", help="where to write the copy (refused if it exists)")
+    copy.add_argument("--force", action="store_true", help="replace an existing file")
     revoke = actions.add_parser("revoke", help="end an officer's access")
     revoke.add_argument("id", type=int)
     return parser.parse_args(argv)
@@ -214,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(list_troubles(settings))
         elif args.command == "report":
             return asyncio.run(report_command(settings, args))
+        elif args.command == "backup":
+            return asyncio.run(backup_command(settings, args))
         elif args.command == "officers":
             return asyncio.run(officers_command(settings, args))
         elif args.command == "line-richmenu":

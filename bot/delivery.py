@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import datetime as dt
 import json
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -46,6 +48,10 @@ class Delivery:
     reply_token: str | None
     reply_expires: float | None
     retry_key: str
+    reply_tried: bool = False  # an earlier attempt used the reply token (it may have worked)
+    # Called when the platform refuses a reply token this batch never used: it is dead, so
+    # every later attempt pushes, and a refusal then is not mistaken for an earlier success.
+    forget_reply: Callable[[], Awaitable[None]] | None = None
 
 
 class Sender(Protocol):
@@ -87,6 +93,7 @@ class DeliveryWorker:
         self.pacing: dict[str, Pacing] = {}
         self._wake = asyncio.Event()
         self._stopping = False
+        self._grace = 10.0
         self._in_flight: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._chat_last: dict[tuple[str, str], float] = {}
         self._recent: dict[str, collections.deque[float]] = collections.defaultdict(
@@ -118,14 +125,24 @@ class DeliveryWorker:
                 pass
         await self._finish_in_flight()
 
-    async def stop(self) -> None:
-        """Take no new sends; let the ones in flight finish (their result is recorded)."""
+    async def stop(self, grace: float = 10.0) -> None:
+        """Take no new sends; give the ones in flight ``grace`` seconds to finish (their
+        result is recorded), then cancel the rest: their rows stay pending and go out
+        after the next start."""
+        self._grace = grace
         self._stopping = True
         self._wake.set()
 
     async def _finish_in_flight(self) -> None:
-        if self._in_flight:
-            await asyncio.wait(list(self._in_flight.values()), timeout=10)
+        if not self._in_flight:
+            return
+        tasks = list(self._in_flight.values())
+        _, late = await asyncio.wait(tasks, timeout=self._grace)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("%d send(s) still in flight at shutdown stay queued", len(late))
+            await asyncio.wait(late)
 
     async def _tick(self) -> float:
         """Start every send that is due and allowed; return seconds until the next may be."""
@@ -182,12 +199,26 @@ class DeliveryWorker:
         try:
             chat_id, payloads, delivery = self._unpack(head, items)
             replies = [Reply.from_dict(json.loads(p)) for p in payloads]
-            await sender.send(chat_id, replies, delivery)
-        except asyncio.CancelledError:
-            raise
         except (ValueError, KeyError, TypeError) as exc:  # SealError is a ValueError
             await self._fail(head, ids, pacing, Failure("permanent", f"unreadable payload: "
                                                         f"{type(exc).__name__}"))
+            return
+        if delivery.reply_token and not head.reply_tried and \
+                time.time() < (delivery.reply_expires or 0):
+            # Committed before the token is used: if we die after LINE took the reply and
+            # before mark_sent, the next attempt must not push the same messages again.
+            try:
+                await outbox.mark_reply_tried(self.db, ids)
+            except Exception:  # the database locked or full: send nothing until it can record
+                log.exception("outbox message %d not sent: its attempt cannot be recorded",
+                              head.id)
+                return
+        try:
+            await sender.send(chat_id, replies, dataclasses.replace(
+                delivery, reply_tried=head.reply_tried,
+                forget_reply=lambda: self._forget_reply(items)))
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:  # the SDK's error, classified by the channel
             await self._fail(head, ids, pacing, sender.classify(exc))
         else:
@@ -198,6 +229,17 @@ class DeliveryWorker:
                     await outbox.mark_sent(self.db, ids, stamp)
             except Exception:  # sent, but not recorded: it may go out again (at least once)
                 log.exception("outbox message %d sent but not marked", head.id)
+
+    async def _forget_reply(self, items: list[OutboxItem]) -> None:
+        """The platform refused a reply token never used: every later attempt pushes."""
+        ids = [i.id for i in items]
+        if items[0].sealed is None or self.sealer is None:
+            await outbox.forget_reply_token(self.db, ids)
+            return
+        for item in items:  # the token is inside the seal: seal the row again without it
+            opened = self.sealer.open(item.sealed or b"")
+            opened.update(reply_token=None, reply_expires=None)
+            await outbox.reseal_sent_token(self.db, item.id, self.sealer.seal(opened))
 
     def _unpack(self, head: OutboxItem, items: list[OutboxItem]
                 ) -> tuple[str, list[str], Delivery]:

@@ -177,7 +177,16 @@ class LineChannel:
             except ApiException as exc:
                 if exc.status != 400 or "reply token" not in str(exc.body).lower():
                     raise
-                log.info("reply token no longer valid; pushing instead")
+                if delivery.reply_tried:
+                    # Still within its lifetime, so an earlier attempt used it: that reply
+                    # reached the citizen (its answer was lost, or we died before recording
+                    # it). Pushing now would deliver the same messages a second time.
+                    log.info("reply token used by an earlier attempt; taken as delivered")
+                    chunks = chunks[1:]
+                else:
+                    log.info("reply token no longer valid; pushing instead")
+                    if delivery.forget_reply is not None:
+                        await delivery.forget_reply()
         for n, chunk in enumerate(chunks):
             key = delivery.retry_key if n == 0 else str(uuid.uuid5(uuid.UUID(
                 delivery.retry_key), str(n)))

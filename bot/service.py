@@ -32,6 +32,12 @@ from storage.seal import Sealer, load_key
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024  # an update or a batch of events is a few KB; anything near this is not
+# On SIGTERM: how long an update in hand may take to finish (one transaction, a photo
+# download), then how long sends in flight may take. A process manager waits ~10 s before
+# SIGKILL; whatever is cut short is safe (an update not answered 200 is redelivered, a send
+# not recorded stays queued), so both are kept well inside that.
+SHUTDOWN_HANDLERS = 2.5
+SHUTDOWN_SENDS = 1.5
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -94,7 +100,7 @@ class Service:
             app.router.add_post("/webhook/line", self.line.webhook)
             self.worker.add(self.line, self.line_pacing)
 
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_HANDLERS)
         await self._runner.setup()
         site = web.TCPSite(self._runner, s.host, s.port)
         await site.start()
@@ -167,7 +173,9 @@ class Service:
         return web.json_response({"ok": True})
 
     async def stop(self) -> None:
-        """Stop taking updates, let the worker finish its sends in flight, close everything."""
+        """Stop taking updates (the port closes at once) and let the ones in hand finish,
+        let the worker finish its sends in flight, close everything: a few seconds at most
+        (``SHUTDOWN_HANDLERS`` + ``SHUTDOWN_SENDS``)."""
         if self._stopped:
             return
         self._stopped = True
@@ -178,7 +186,7 @@ class Service:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        await self.worker.stop()
+        await self.worker.stop(grace=SHUTDOWN_SENDS)
         if self._worker_task is not None:
             await self._worker_task
         if self.telegram is not None:

@@ -35,6 +35,9 @@ def _migrations() -> list[tuple[int, str, str]]:
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    numbers = [number for number, _, _ in found]
+    if len(numbers) != len(set(numbers)):  # two branches each added "their" next number
+        raise DatabaseError(f"two migrations share a number: {sorted(n for _, n, _ in found)}")
     return sorted(found)
 
 
@@ -52,6 +55,7 @@ class Database:
         path = str(path)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _refuse_empty(Path(path))
         try:
             conn = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
@@ -60,6 +64,9 @@ class Database:
         db = cls(conn, path)
         try:
             await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            # Read every page before writing anything: a damaged file (a truncated copy, a
+            # disk error) is refused with its bytes as they were, not "repaired" by a write.
+            await db._check_readable()
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
@@ -69,8 +76,17 @@ class Database:
             await db._migrate()
         except sqlite3.DatabaseError as exc:
             await conn.close()
-            raise DatabaseError(f"database {path} is unusable: {exc}") from exc
+            raise DatabaseError(f"database {path} is damaged or not a SQLite database "
+                                f"({exc}); it was left as it is: restore a backup or move it "
+                                "away") from exc
         return db
+
+    async def _check_readable(self) -> None:
+        """``PRAGMA quick_check``: every page read, structure checked (a few ms per MB)."""
+        cursor = await self._conn.execute("PRAGMA quick_check(1)")
+        (verdict,) = await cursor.fetchone()
+        if verdict != "ok":
+            raise sqlite3.DatabaseError(f"quick_check: {verdict}")
 
     async def close(self) -> None:
         await self._conn.close()
@@ -99,7 +115,16 @@ class Database:
                     await asyncio.shield(self._conn.execute("ROLLBACK"))
                 raise
             else:
-                await self._conn.execute("COMMIT")
+                try:
+                    await self._conn.execute("COMMIT")
+                except BaseException:
+                    # A COMMIT refused (disk full, I/O error) leaves the transaction open:
+                    # without this ROLLBACK every later BEGIN would fail and the service
+                    # would stay wedged after the disk has room again.
+                    if self._conn.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):  # SQLite may have already
+                            await asyncio.shield(self._conn.execute("ROLLBACK"))
+                    raise
 
     async def checkpoint(self) -> bool:
         """Copy the write-ahead log into the database file and truncate it, so that old page
@@ -148,6 +173,19 @@ class Tx:
         """Run a migration script statement by statement (``executescript`` would COMMIT)."""
         for statement in _split_statements(sql):
             await self._conn.execute(statement)
+
+
+def _refuse_empty(path: Path) -> None:
+    """An existing file of 0 bytes is what a truncated database looks like; SQLite would take
+    it for a new one and the register would silently start again from KS-…-00001."""
+    try:
+        empty = path.stat().st_size == 0
+    except FileNotFoundError:
+        return  # missing: created, as on a first start
+    if empty:
+        raise DatabaseError(f"database {path} is an empty file (0 bytes), not a rongrian "
+                            "database; it was left as it is: restore a backup, or delete it "
+                            "to start an empty register")
 
 
 def _split_statements(sql: str) -> list[str]:

@@ -13,7 +13,7 @@ from storage.db import Database, Row, Tx
 
 
 _COLUMNS = ("id, platform, chat_id, payload, attempts, not_before, batch, reply_token, "
-            "reply_expires, sealed")
+            "reply_expires, reply_tried, sealed")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class OutboxItem:
     batch: str
     reply_token: str | None
     reply_expires: float | None
+    reply_tried: bool = False  # a send by reply token was started before (see 0005)
     sealed: bytes | None = None  # an anonymous reporter's message: see ``enqueue_sealed``
 
     @property
@@ -38,7 +39,7 @@ class OutboxItem:
 def _item(r: Row) -> OutboxItem:
     return OutboxItem(r["id"], r["platform"], r["chat_id"], r["payload"], r["attempts"],
                       r["not_before"], r["batch"], r["reply_token"], r["reply_expires"],
-                      r["sealed"])
+                      bool(r["reply_tried"]), r["sealed"])
 
 
 async def enqueue(tx: Tx, platform: str, chat_id: str, payloads: Iterable[str], created_at: str,
@@ -118,6 +119,27 @@ async def batch_from(db: Database, head: OutboxItem, limit: int) -> list[OutboxI
 
 def _marks(ids: list[int]) -> str:
     return ", ".join("?" * len(ids))
+
+
+async def mark_reply_tried(db: Database, ids: list[int]) -> None:
+    """Written (and committed) before a send by reply token, so that after a crash the next
+    attempt knows a refused token may mean the first one was delivered."""
+    async with db.transaction() as tx:
+        await tx.execute(f"UPDATE outbox SET reply_tried = 1 WHERE id IN ({_marks(ids)})", ids)
+
+
+async def reseal_sent_token(db: Database, row_id: int, blob: bytes) -> None:
+    """A sealed row whose reply token was refused unused: its new seal has no token."""
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE outbox SET sealed = ?, reply_tried = 0 WHERE id = ?",
+                         (blob, row_id))
+
+
+async def forget_reply_token(db: Database, ids: list[int]) -> None:
+    """The platform refused the token before it was ever used: from now on, push."""
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE outbox SET reply_token = NULL, reply_tried = 0 "
+                         f"WHERE id IN ({_marks(ids)})", ids)
 
 
 async def mark_sent(db: Database, ids: list[int], sent_at: str) -> None:

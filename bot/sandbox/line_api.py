@@ -303,6 +303,9 @@ class LineEmulator(Emulator):
         token.used = True
         sent = await self._deliver_to(token.user_id, body["messages"], "reply")
         self.replies_sent += 1
+        if self._answer_lost("reply"):
+            self._log("reply", body, 500, request)
+            return self._error(500, "An error occurred in the server.")
         self._log("reply", body, 200, request)
         return web.json_response({"sentMessages": sent})
 

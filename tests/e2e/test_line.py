@@ -168,6 +168,21 @@ async def test_a_push_whose_answer_was_lost_is_not_delivered_twice(
     assert rows(db, "SELECT status FROM outbox") == [("sent",)]
 
 
+async def test_a_reply_whose_answer_was_lost_is_not_pushed_again(
+        service: Service, line: LineEmulator) -> None:
+    """LINE delivered a reply but its answer never came back (or the service died before
+    recording it): the retry finds the token used, and since the first attempt was written
+    down before it went out, the bot takes it as delivered instead of pushing a copy."""
+    line.lose_answer("reply")
+    citizen = LineCitizen(line, USER)
+    await citizen.follow()
+    db = str(service.settings.database_path)
+    await outbox_settled(db)
+    assert [(c.method, c.status) for c in line.calls] == [("reply", 500), ("reply", 400)]
+    assert len(line.messages(USER)) == 1
+    assert rows(db, "SELECT status, reply_tried FROM outbox") == [("sent", 1)]
+
+
 async def test_a_push_refused_with_500_is_retried_until_delivered_once(
         service: Service, line: LineEmulator) -> None:
     line.reply_token_ttl = 0.0
