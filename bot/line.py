@@ -259,18 +259,23 @@ class LineChannel:
         """``POST /webhook/line``. 400 without a signature or with a body that is not
         LINE's; 401 for a wrong signature (nothing stored); 503 when storage fails, so
         LINE redelivers. The verification request (no events) answers 200."""
-        signature = request.headers.get(SIGNATURE_HEADER)
-        if not signature:
+        signatures = request.headers.getall(SIGNATURE_HEADER, [])
+        if len(signatures) != 1 or not signatures[0]:  # none, or two: which one is LINE's?
             return web.json_response({"ok": False, "error": "no signature"}, status=400)
+        signature = signatures[0]
+        if not signature.isascii():  # base64 never is anything else
+            return web.json_response({"ok": False, "error": "bad signature"}, status=401)
         try:
             body = (await request.read()).decode("utf-8")
         except UnicodeDecodeError:
             return web.json_response({"ok": False, "error": "body is not UTF-8"}, status=400)
         try:
             events = self.parser.parse(body, signature)
+            if not isinstance(json.loads(body).get("events"), list):  # the parser iterates any
+                raise ValueError("events is not a list")
         except InvalidSignatureError:
             return web.json_response({"ok": False, "error": "bad signature"}, status=401)
-        except Exception:  # signed by LINE but not LINE's shape: never happens in earnest
+        except Exception:  # signed by LINE but not LINE's shape (RecursionError included)
             return web.json_response({"ok": False, "error": "malformed body"}, status=400)
         try:
             for event in events:

@@ -219,17 +219,24 @@ class TelegramChannel:
         await asyncio.gather(*self._background, return_exceptions=True)
 
     # -- webhook ----------------------------------------------------------------------
+    def _authentic(self, given: list[str]) -> bool:
+        """Exactly one secret header, equal to ours (compared in constant time). Two headers
+        are refused whichever is right: a proxy or a forger added one, and we cannot tell
+        which. aiohttp keeps undecodable header bytes as surrogates; they round-trip."""
+        if self._secret is None or len(given) != 1:
+            return False
+        return hmac.compare_digest(given[0].encode("utf-8", "surrogateescape"), self._secret)
+
     async def webhook(self, request: web.Request) -> web.Response:
         """``POST /webhook/telegram``. 403 without the right secret (nothing stored);
         400 for a body that is not an update; 503 when storage fails, so Telegram redelivers."""
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if self._secret is None or not hmac.compare_digest(given, self._secret):
+        if not self._authentic(request.headers.getall(SECRET_HEADER, [])):
             return web.json_response({"ok": False, "error": "forbidden"}, status=403)
         try:
             data = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
             return web.json_response({"ok": False, "error": "body is not JSON"}, status=400)
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:  # not a bool
             return web.json_response({"ok": False, "error": "not a Telegram update"}, status=400)
         try:
             update = Update.de_json(data, self.bot)
