@@ -43,9 +43,9 @@ from linebot.v3.webhooks import (
 )
 
 from bot.delivery import Delivery, Failure
-from bot.media import MediaStore
+from bot.media import MAX_BYTES, MediaStore, acceptable_image
 from handlers.engine import Engine
-from handlers.types import Card, Choice, Incoming, Location, Photo, Reply
+from handlers.types import BAD_IMAGE, Card, Choice, Incoming, Location, Photo, Reply
 
 log = logging.getLogger(__name__)
 
@@ -235,14 +235,25 @@ class LineChannel:
             return Incoming(**base, location=Location(message.latitude, message.longitude,
                                                       message.address or None))
         if isinstance(message, ImageMessageContent) and message.content_provider.type == "line":
-            return Incoming(**base, photo=await self._fetch_image(message.id))
+            photo = await self._fetch_image(message.id)
+            return (Incoming(**base, photo=photo) if isinstance(photo, Photo)
+                    else Incoming(**base, other=photo))
         return Incoming(**base, other=getattr(message, "type", "unknown"))
 
-    async def _fetch_image(self, message_id: str) -> Photo:
+    async def _fetch_image(self, message_id: str) -> Photo | str:
+        """The image, stored; or ``BAD_IMAGE`` when it is not a photo we can keep, or LINE
+        answers 4xx for it (gone or never there: a redelivery would not help)."""
         try:
             data = bytes(await self.blob.get_message_content(message_id))
-        except (ApiException, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except ApiException as exc:
+            if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
+                log.info("an image LINE will not give: %s", exc.status)
+                return BAD_IMAGE
+            raise FetchError(f"image download failed: {exc.status}") from exc
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise FetchError(f"image download failed: {exc}") from exc
+        if len(data) > MAX_BYTES or not acceptable_image(data):
+            return BAD_IMAGE
         return Photo(await self.media.save(data))
 
     async def handle(self, event: Event) -> None:

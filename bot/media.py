@@ -4,10 +4,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import io
 import os
 import re
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 from aiohttp import web
@@ -15,7 +17,34 @@ from aiohttp import web
 MAX_BYTES = 20 * 1024 * 1024  # the Bot API's own download limit
 
 
+MAX_PIXELS = 40_000_000  # a phone photo is 12-50 MP; Telegram refuses photos past 10,000 px a side
+MAX_SIDE = 10_000
+# What a phone or a chat app sends as a photo, by its first bytes.
+_MAGIC = ((b"\xff\xd8", "jpeg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"GIF87a", "gif"),
+          (b"GIF89a", "gif"))
+
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def acceptable_image(data: bytes) -> bool:
+    """Whether ``data`` is a photo we may store and later show an officer: a JPEG, PNG, GIF or
+    WebP (by its first bytes), and, where its header can be read, no bigger than a photo
+    (a "dimension bomb" of a few KB that claims 100,000 × 100,000 pixels is refused before
+    anything decodes it). Only the header is read, never the pixels."""
+    if not (any(data.startswith(magic) for magic, _ in _MAGIC)
+            or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")):
+        return False
+    try:
+        from PIL import Image
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except (ImportError, Image.DecompressionBombWarning, Image.DecompressionBombError):
+        return False
+    except Exception:  # a header Pillow cannot read: let the bytes through as they came
+        return True
+    return width * height <= MAX_PIXELS and max(width, height) <= MAX_SIDE
 LINK_LIFETIME = 14 * 24 * 3600  # a link in a chat message works for two weeks
 
 

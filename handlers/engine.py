@@ -16,7 +16,7 @@ from handlers import case_rules, deadlines
 from handlers.flows import followup, officer
 from handlers.flows.common import MENU
 from handlers.turn import STEPS, Services, Turn
-from handlers.types import Incoming, Outcome, Reply
+from handlers.types import BAD_IMAGE, Incoming, Outcome, Reply
 from handlers.texts import t
 from storage import cases as case_store
 from storage import conversations, events, officers, outbox, updates
@@ -277,7 +277,8 @@ async def dispatch_citizen(turn: Turn) -> None:
             await turn.goto(MENU)
             return
     if incoming.other is not None:
-        turn.note(t(turn.lang, "unsupported"))
+        turn.note(t(turn.lang, "unsupported.image" if incoming.other == BAD_IMAGE
+                    else "unsupported"))
         await turn.reprompt()
         return
     await STEPS[turn.conv.step].receive(turn)

@@ -49,6 +49,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "ขออภัยค่ะ ระบบยังรับข้อความประเภทนี้ไม่ได้ค่ะ",
         "Sorry, I can't read that kind of message.",
     ),
+    "unsupported.image": (
+        "ขออภัยค่ะ ไฟล์นี้ไม่ใช่รูปถ่ายที่ระบบเปิดได้ กรุณาส่งรูปถ่าย (JPEG หรือ PNG) ค่ะ",
+        "Sorry, that file is not a photo I can open. Please send a photo (JPEG or PNG).",
+    ),
     # Grievance flow
     "g.category": (
         "เรื่องที่ต้องการแจ้งเป็นเรื่องใดคะ",

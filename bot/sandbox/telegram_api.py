@@ -90,6 +90,7 @@ class TelegramEmulator(Emulator):
                    callback_data: str | None = None, message_id: int | None = None,
                    location: tuple[float, float] | None = None, contact: str | None = None,
                    photo: bytes | None = None, caption: str | None = None,
+                   document: tuple[bytes, str] | None = None,
                    sticker: bool = False, first_name: str | None = None,
                    language_code: str | None = None, user_id: int | None = None
                    ) -> tuple[dict[str, Any], int | None]:
@@ -132,6 +133,15 @@ class TelegramEmulator(Emulator):
                 message["photo"] = self._photo_sizes(photo)
                 if caption:
                     message["caption"] = caption
+            elif document is not None:  # a file: (its bytes, the MIME type the app claims)
+                data, mime_type = document
+                file = _File(f"BQACAgUAAxk{secrets.token_hex(12)}", f"AgAD{secrets.token_hex(6)}",
+                             f"documents/file_{len(self._files) + 1}", data)
+                self._files[file.file_id] = file
+                message["document"] = {"file_id": file.file_id,
+                                       "file_unique_id": file.file_unique_id,
+                                       "file_name": "photo.jpg", "mime_type": mime_type,
+                                       "file_size": len(data)}
             elif sticker:
                 message["sticker"] = {"file_id": "CAACAgIAAxkBAAE", "file_unique_id": "AgADsticker",
                                       "type": "regular", "width": 512, "height": 512,
