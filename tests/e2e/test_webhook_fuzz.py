@@ -42,7 +42,7 @@ from tests.e2e.hostile import (
 )
 from tests.support import FakeClock, bangkok, rows
 
-EXAMPLES = int(os.environ.get("RONGRIAN_FUZZ_EXAMPLES", "1000"))  # per webhook
+EXAMPLES = int(os.environ.get("RONGRIAN_FUZZ_EXAMPLES", "900"))  # per webhook
 UNIQUE = itertools.count(10**6)
 
 
