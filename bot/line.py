@@ -45,7 +45,7 @@ from linebot.v3.webhooks import (
 from bot.delivery import Delivery, Failure
 from bot.media import MediaStore, NotAnImage
 from handlers.engine import Engine
-from handlers.types import Card, Choice, Incoming, Location, Photo, Reply
+from handlers.types import BAD_IMAGE, Card, Choice, Incoming, Location, Photo, Reply
 
 log = logging.getLogger(__name__)
 
@@ -244,18 +244,27 @@ class LineChannel:
             return Incoming(**base, location=Location(message.latitude, message.longitude,
                                                       message.address or None))
         if isinstance(message, ImageMessageContent) and message.content_provider.type == "line":
-            try:
-                return Incoming(**base, photo=await self._fetch_image(message.id))
-            except NotAnImage:
-                return Incoming(**base, other="not_image")
+            photo = await self._fetch_image(message.id)
+            return (Incoming(**base, photo=photo) if isinstance(photo, Photo)
+                    else Incoming(**base, other=photo))
         return Incoming(**base, other=getattr(message, "type", "unknown"))
 
-    async def _fetch_image(self, message_id: str) -> Photo:
+    async def _fetch_image(self, message_id: str) -> Photo | str:
+        """The image, stored; or ``BAD_IMAGE`` when it is not a photo we can keep, or LINE
+        answers 4xx for it (gone or never there: a redelivery would not help)."""
         try:
             data = bytes(await self.blob.get_message_content(message_id))
-        except (ApiException, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except ApiException as exc:
+            if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
+                log.info("an image LINE will not give: %s", exc.status)
+                return BAD_IMAGE
+            raise FetchError(f"image download failed: {exc.status}") from exc
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise FetchError(f"image download failed: {exc}") from exc
-        return Photo(await self.media.save(data))
+        try:
+            return Photo(await self.media.save(data))
+        except NotAnImage:  # not an image, too big, or a decompression bomb
+            return BAD_IMAGE
 
     async def handle(self, event: Event) -> None:
         if isinstance(event, UnfollowEvent):
@@ -271,18 +280,23 @@ class LineChannel:
         """``POST /webhook/line``. 400 without a signature or with a body that is not
         LINE's; 401 for a wrong signature (nothing stored); 503 when storage fails, so
         LINE redelivers. The verification request (no events) answers 200."""
-        signature = request.headers.get(SIGNATURE_HEADER)
-        if not signature:
+        signatures = request.headers.getall(SIGNATURE_HEADER, [])
+        if len(signatures) != 1 or not signatures[0]:  # none, or two: which one is LINE's?
             return web.json_response({"ok": False, "error": "no signature"}, status=400)
+        signature = signatures[0]
+        if not signature.isascii():  # base64 never is anything else
+            return web.json_response({"ok": False, "error": "bad signature"}, status=401)
         try:
             body = (await request.read()).decode("utf-8")
         except UnicodeDecodeError:
             return web.json_response({"ok": False, "error": "body is not UTF-8"}, status=400)
         try:
             events = self.parser.parse(body, signature)
+            if not isinstance(json.loads(body).get("events"), list):  # the parser iterates any
+                raise ValueError("events is not a list")
         except InvalidSignatureError:
             return web.json_response({"ok": False, "error": "bad signature"}, status=401)
-        except Exception:  # signed by LINE but not LINE's shape: never happens in earnest
+        except Exception:  # signed by LINE but not LINE's shape (RecursionError included)
             return web.json_response({"ok": False, "error": "malformed body"}, status=400)
         try:
             for event in events:

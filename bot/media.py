@@ -24,6 +24,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 20 * 1024 * 1024  # the Bot API's own download limit
 MAX_PIXELS = 50_000_000  # beyond this a "photo" is a decompression bomb, not evidence
+MAX_SIDES = 10_000  # Telegram takes a photo whose width and height add up to this at most
 JPEG_QUALITY = 90
 
 
@@ -43,6 +44,9 @@ def clean_image(data: bytes) -> tuple[bytes, str]:
                     raise NotAnImage(f"{image.width}x{image.height} pixels is too many")
                 png = image.format == "PNG"
                 upright = ImageOps.exif_transpose(image)
+                if upright.width + upright.height > MAX_SIDES:  # a panorama: shown smaller
+                    scale = MAX_SIDES / (upright.width + upright.height)
+                    upright.thumbnail((int(upright.width * scale), int(upright.height * scale)))
                 alpha = png and ("A" in upright.getbands() or "transparency" in upright.info)
                 pixels = upright.convert("RGBA" if alpha else "RGB")
     except NotAnImage:
@@ -60,6 +64,8 @@ def clean_image(data: bytes) -> tuple[bytes, str]:
 
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
 LINK_LIFETIME = 14 * 24 * 3600  # a link in a chat message works for two weeks
 
 

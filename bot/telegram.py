@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aiohttp import web
 from telegram import (
@@ -38,7 +38,7 @@ from telegram.error import (
 from bot.delivery import Delivery, Failure
 from bot.media import MAX_BYTES, MediaStore, NotAnImage
 from handlers.engine import Engine
-from handlers.types import Incoming, Location, Photo, Reply
+from handlers.types import BAD_IMAGE, Incoming, Location, Photo, Reply
 
 log = logging.getLogger(__name__)
 
@@ -179,16 +179,15 @@ class TelegramChannel:
             if message.contact.user_id != message.from_user.id:  # someone else's card
                 return Incoming(**base, other="contact")
             return Incoming(**base, contact_phone=message.contact.phone_number)
-        try:
-            photo = await self._fetch_photo(message)
-        except NotAnImage:
-            return Incoming(**base, other="not_image")
-        if photo is not None:
+        photo = await self._fetch_photo(message)
+        if isinstance(photo, Photo):
             return Incoming(**base, photo=photo)
-        return Incoming(**base, other=_kind(message))
+        return Incoming(**base, other=photo or _kind(message))
 
-    async def _fetch_photo(self, message: Message) -> Photo | None:
-        """Download a photo (or an image sent as a file) and store it; None if there is none."""
+    async def _fetch_photo(self, message: Message) -> Photo | str | None:
+        """Download a photo (or an image sent as a file) and store it; None if there is none;
+        ``BAD_IMAGE`` if it is not a photo we can keep (not an image, a dimension bomb, or a
+        file Telegram says it will never give us: a redelivery would not help)."""
         if message.photo:
             fitting = [p for p in message.photo if (p.file_size or 0) <= MAX_BYTES]
             if not fitting:
@@ -202,9 +201,15 @@ class TelegramChannel:
         try:
             file = await self.bot.get_file(file_id)
             data = bytes(await file.download_as_bytearray())
+        except BadRequest as exc:
+            log.info("a photo Telegram will not give: %s", exc.message)
+            return BAD_IMAGE
         except TelegramError as exc:
             raise FetchError(f"photo download failed: {exc.message}") from exc
-        return Photo(await self.media.save(data))
+        try:
+            return Photo(await self.media.save(data))
+        except NotAnImage:
+            return BAD_IMAGE
 
     async def handle(self, update: Update, *, in_answer: bool = False) -> dict[str, str] | None:
         """Turn one update into an engine step, then acknowledge a button press. With
@@ -250,19 +255,28 @@ class TelegramChannel:
         await asyncio.gather(*self._background, return_exceptions=True)
 
     # -- webhook ----------------------------------------------------------------------
+    def _authentic(self, given: list[str]) -> bool:
+        """Exactly one secret header, equal to ours (compared in constant time). Two headers
+        are refused whichever is right: a proxy or a forger added one, and we cannot tell
+        which. aiohttp keeps undecodable header bytes as surrogates; they round-trip."""
+        if self._secret is None or len(given) != 1:
+            return False
+        return hmac.compare_digest(given[0].encode("utf-8", "surrogateescape"), self._secret)
+
     async def webhook(self, request: web.Request) -> web.Response:
         """``POST /webhook/telegram``. 403 without the right secret (nothing stored);
         400 for a body that is not an update; 503 when storage fails, so Telegram redelivers."""
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if self._secret is None or not hmac.compare_digest(given, self._secret):
+        if not self._authentic(request.headers.getall(SECRET_HEADER, [])):
             return web.json_response({"ok": False, "error": "forbidden"}, status=403)
         try:
             data = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
             return web.json_response({"ok": False, "error": "body is not JSON"}, status=400)
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:  # not a bool
             return web.json_response({"ok": False, "error": "not a Telegram update"}, status=400)
         try:
+            if not well_formed(data):
+                raise ValueError("a field we read has the wrong type")
             update = Update.de_json(data, self.bot)
         except Exception:  # PTB's parser raises many kinds on a body of the wrong shape
             return web.json_response({"ok": False, "error": "malformed update"}, status=400)
@@ -303,3 +317,58 @@ def _kind(message: Message) -> str:
         if getattr(message, kind, None):
             return kind
     return "unknown"
+
+
+# -- the shape of what we read ---------------------------------------------------------------
+# PTB builds objects from whatever JSON it is given, unchecked: an id that is a list or a chat
+# that is null would surface later, as a crash or as a reply to a chat that cannot exist.
+# Telegram itself never sends such a body, so one that does is refused whole (400), before
+# anything is stored. Only the fields this channel reads are checked.
+def _int(v: object) -> bool:
+    return type(v) is int  # bool is an int to Python, never to Telegram
+
+
+def _opt(check: Callable[[object], bool]) -> Callable[[object], bool]:
+    return lambda v: v is None or check(v)
+
+
+def _str(v: object) -> bool:
+    return isinstance(v, str)
+
+
+def _num(v: object) -> bool:
+    return type(v) in (int, float)
+
+
+def _fields(obj: object, checks: dict[str, Callable[[object], bool]]) -> bool:
+    return isinstance(obj, dict) and all(check(obj.get(k)) for k, check in checks.items())
+
+
+def _user(v: object) -> bool:
+    return _fields(v, {"id": _int, "language_code": _opt(_str)})
+
+
+def _chat(v: object) -> bool:
+    return _fields(v, {"id": _int, "type": _str})
+
+
+def _file(v: object) -> bool:
+    return _fields(v, {"file_id": _str, "file_size": _opt(_int), "width": _opt(_int),
+                       "height": _opt(_int), "mime_type": _opt(_str)})
+
+
+def _message(v: object) -> bool:
+    return _fields(v, {
+        "chat": _chat, "from": _opt(_user), "text": _opt(_str),
+        "location": _opt(lambda loc: _fields(loc, {"latitude": _num, "longitude": _num})),
+        "contact": _opt(lambda c: _fields(c, {"phone_number": _str, "user_id": _opt(_int)})),
+        "photo": _opt(lambda p: isinstance(p, list) and all(_file(f) for f in p)),
+        "document": _opt(_file)})
+
+
+def well_formed(data: dict) -> bool:
+    """Whether the parts of an update this channel reads have the types Telegram gives them."""
+    return _fields(data, {
+        "message": _opt(_message),
+        "callback_query": _opt(lambda q: _fields(q, {
+            "from": _user, "data": _opt(_str), "message": _opt(_message)}))})

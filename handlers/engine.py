@@ -20,7 +20,7 @@ from handlers.flows.common import MENU
 from handlers.flows.report import PRIVATE_STEPS
 from handlers.private import PrivateChats, new_lane
 from handlers.turn import STEPS, Services, Turn
-from handlers.types import Incoming, Outcome, Reply
+from handlers.types import BAD_IMAGE, Incoming, Outcome, Reply
 from handlers.texts import t
 from storage import cases as case_store
 from storage import conversations, events, officers, outbox, updates
@@ -386,7 +386,8 @@ async def dispatch_citizen(turn: Turn) -> None:
             await turn.goto(MENU)
             return
     if incoming.other is not None:
-        turn.note(t(turn.lang, "not_image" if incoming.other == "not_image" else "unsupported"))
+        turn.note(t(turn.lang, "unsupported.image" if incoming.other == BAD_IMAGE
+                    else "unsupported"))
         await turn.reprompt()
         return
     await STEPS[turn.conv.step].receive(turn)

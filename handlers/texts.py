@@ -166,13 +166,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "ปุ่มนี้เป็นของคำถามก่อนหน้าค่ะ",
         "That button belongs to an earlier question.",
     ),
-    "not_image": (
-        "ขออภัยค่ะ ไฟล์นี้ไม่ใช่รูปภาพที่ระบบอ่านได้ กรุณาส่งเป็นรูปถ่ายค่ะ",
-        "Sorry, that file is not an image I can read. Please send it as a photo.",
-    ),
     "unsupported": (
         "ขออภัยค่ะ ระบบยังรับข้อความประเภทนี้ไม่ได้ค่ะ",
         "Sorry, I can't read that kind of message.",
+    ),
+    "unsupported.image": (
+        "ขออภัยค่ะ ไฟล์นี้ไม่ใช่รูปถ่ายที่ระบบเปิดได้ กรุณาส่งรูปถ่าย (JPEG หรือ PNG) ค่ะ",
+        "Sorry, that file is not a photo I can open. Please send a photo (JPEG or PNG).",
     ),
     # Grievance flow
     "g.category": (

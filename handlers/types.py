@@ -27,6 +27,9 @@ class Photo:
     sha256: str
 
 
+BAD_IMAGE = "bad_image"  # Incoming.other for a photo that is not one we can keep
+
+
 @dataclass(frozen=True)
 class Incoming:
     """One thing a person did in a chat.

@@ -110,6 +110,19 @@ class Emulator:
         self._runner, self.url = await listen(self.app, host, port)
         return self.url
 
+    async def go_offline(self) -> None:
+        """The platform is unreachable: stop listening, so every call is refused at
+        connect (the citizen's side, which posts webhooks, keeps working)."""
+        assert self._runner is not None
+        for site in list(self._runner.sites):
+            await site.stop()
+
+    async def go_online(self) -> None:
+        """Listen again, on the same address as before."""
+        assert self._runner is not None
+        host, _, port = self.url.removeprefix("http://").rpartition(":")
+        await web.TCPSite(self._runner, host, int(port)).start()
+
     async def close(self) -> None:
         """Close the client that posts webhooks."""
         if self._session is not None:
