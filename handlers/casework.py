@@ -213,8 +213,9 @@ async def alert_division(turn: Turn, case: Row, title: str) -> None:
     images = await case_photos(turn, case)
     card = case_card(turn, case, title, photos=len(images))
     reply = Reply(card.as_text(), action_choices(case), columns=2, card=card, images=images)
+    delay = misconduct.alert_delay(turn.muni, case)
     for officer in await handlers_of(turn, case):
-        turn.notify(officer.platform, officer.chat_id, [reply])
+        turn.notify(officer.platform, officer.chat_id, [reply], delay=delay)
     if case["kind"] == misconduct.MISCONDUCT:
         return
     for platform, chat_id in await officers.groups_of(turn.tx, case["division"]):

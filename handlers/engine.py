@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 
 from handlers import flows  # noqa: F401  (registers the steps)
@@ -108,8 +109,9 @@ class Engine:
                                      [r.to_json() for r in turn.replies], stamp,
                                      reply_token=incoming.reply_token,
                                      reply_expires=incoming.reply_expires)
-            for platform, chat_id, replies in turn.elsewhere:
-                await outbox.enqueue(tx, platform, chat_id, [r.to_json() for r in replies], stamp)
+            for platform, chat_id, replies, delay in turn.elsewhere:
+                await outbox.enqueue(tx, platform, chat_id, [r.to_json() for r in replies], stamp,
+                                     not_before=time.time() + delay if delay else 0.0)
             await self._send_news(tx, turn.news, stamp)
         if conv.private:
             self.private.keep(conv, lane).seen.append(incoming.update_key)

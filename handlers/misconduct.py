@@ -7,6 +7,8 @@ no configuration can send a report to the people it is about.
 """
 from __future__ import annotations
 
+import random
+
 from handlers.municipality import Municipality
 from storage import officers
 from storage.db import Row, Tx
@@ -48,3 +50,12 @@ def routes_of(muni: Municipality, officer: Officer) -> tuple[str, ...]:
     return tuple(route for route, pairs in ((INTEGRITY, muni.misconduct_receivers),
                                             (FALLBACK, muni.misconduct_fallback))
                  if me in pairs)
+
+
+def alert_delay(muni: Municipality, case: Row) -> float:
+    """Seconds an alert about ``case`` (or a relay from its reporter) waits: a random part of
+    the configured window for an anonymous report, none for any other case."""
+    if not case["anonymous"]:
+        return 0.0
+    low, high = muni.report_alert_delay
+    return random.uniform(low, high) * 60

@@ -57,6 +57,9 @@ class Municipality:
     misconduct_receivers: tuple[tuple[str, str], ...] = ()
     misconduct_fallback: tuple[tuple[str, str], ...] = ()
     report_retention_days: int = 90
+    # Minutes (lowest, highest) an anonymous report's alerts and relays wait, at random: an
+    # alert that arrives the minute a report is sent dates it to the minute.
+    report_alert_delay: tuple[int, int] = (0, 0)
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)
@@ -125,6 +128,11 @@ def _misconduct(raw: dict[str, Any], centre: str) -> dict[str, Any]:
             found[field_name] = tuple((str(d), str(r)) for d, r in raw[key])
     if "retention_days" in raw:
         found["report_retention_days"] = int(raw["retention_days"])
+    if "alert_delay_minutes" in raw:
+        low, high = (int(m) for m in raw["alert_delay_minutes"])
+        if not 0 <= low <= high <= 24 * 60:
+            raise ValueError("misconduct.alert_delay_minutes must be [low, high] within a day")
+        found["report_alert_delay"] = (low, high)
     return found
 
 

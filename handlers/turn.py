@@ -75,7 +75,7 @@ class Turn:
         self.services = services
         self.now = now
         self.replies: list[Reply] = []
-        self.elsewhere: list[tuple[str, str, list[Reply]]] = []
+        self.elsewhere: list[tuple[str, str, list[Reply], float]] = []
         self.case_reference: str | None = None
         self.officer: Officer | None = None  # set when the sender is a registered officer
         self.news: list[int] = []  # anonymous reports with news for a reporter who opted in
@@ -158,9 +158,11 @@ class Turn:
         rest = tuple(Choice(value, label) for value, label in items[start:])
         self.replies.append(Reply(self.t("more"), rest, choices_offset=start))
 
-    def notify(self, platform: str, chat_id: str, replies: list[Reply]) -> None:
-        """Queue messages to another chat (a citizen, an officer, a group) in this commit."""
-        self.elsewhere.append((platform, chat_id, replies))
+    def notify(self, platform: str, chat_id: str, replies: list[Reply], *,
+               delay: float = 0.0) -> None:
+        """Queue messages to another chat (a citizen, an officer, a group) in this commit,
+        to leave no sooner than ``delay`` seconds from now."""
+        self.elsewhere.append((platform, chat_id, replies, delay))
 
     def flush_note(self) -> None:
         """Send a pending note on its own (when no prompt follows)."""

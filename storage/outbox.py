@@ -43,14 +43,16 @@ def _item(r: Row) -> OutboxItem:
 
 
 async def enqueue(tx: Tx, platform: str, chat_id: str, payloads: Iterable[str], created_at: str,
-                  *, reply_token: str | None = None, reply_expires: float | None = None) -> int:
-    """Queue the replies of one step as one batch (answering ``reply_token`` if given)."""
+                  *, reply_token: str | None = None, reply_expires: float | None = None,
+                  not_before: float = 0.0) -> int:
+    """Queue the replies of one step as one batch (answering ``reply_token`` if given), to
+    leave no sooner than ``not_before`` (epoch seconds)."""
     batch = str(uuid.uuid4())
-    rows = [(platform, chat_id, p, created_at, batch, reply_token, reply_expires)
+    rows = [(platform, chat_id, p, created_at, batch, reply_token, reply_expires, not_before)
             for p in payloads]
     await tx.executemany(
         "INSERT INTO outbox (platform, chat_id, payload, created_at, batch, reply_token, "
-        "reply_expires) VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+        "reply_expires, not_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
     )
     return len(rows)
 

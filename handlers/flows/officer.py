@@ -467,4 +467,5 @@ async def officer_reply_about(turn: Turn, case: Row, text: str,
     asker = await officer_store.get(turn.tx, case["asked_by"]) if case["asked_by"] else None
     if asker is not None:
         turn.notify(asker.platform, asker.chat_id,
-                    [Reply(text, action_choices(case), columns=2, images=images)])
+                    [Reply(text, action_choices(case), columns=2, images=images)],
+                    delay=misconduct.alert_delay(turn.muni, case))

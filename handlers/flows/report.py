@@ -517,7 +517,8 @@ async def receive_add(turn: Turn) -> None:
     message = t(OFFICER_LANG, "o.added", reference=case["reference"],
                 text=text or t(OFFICER_LANG, "o.answer.photo"))
     relay = Reply(message, images=(photo.sha256,) if photo else ())
+    delay = misconduct.alert_delay(turn.muni, case)
     for person in await misconduct.recipients(turn.tx, turn.muni, case):
-        turn.notify(person.platform, person.chat_id, [relay])
+        turn.notify(person.platform, person.chat_id, [relay], delay=delay)
     turn.note(turn.t("a.sent"))
     await turn.goto(VIEW)

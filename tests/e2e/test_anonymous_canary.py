@@ -15,6 +15,7 @@ import io
 import logging
 import re
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from bot.sandbox.line_api import LineEmulator
 from bot.sandbox.telegram_api import TelegramEmulator
 from bot.service import Service
 from storage.seal import load_key
+from tests.e2e.conftest import StartService
 from tests.e2e.test_officers import next_texts, officer_on_telegram
 from tests.support import (
     LineCitizen,
@@ -101,6 +103,18 @@ def debug_log(tmp_path: Path) -> Iterator[Path]:
     root.removeHandler(handler)
     root.setLevel(old_level)
     handler.close()
+
+
+@pytest.fixture
+async def service(start_service: StartService, tmp_path: Path) -> Service:
+    """Kra Sang's file, but alerts of anonymous reports leave at once (they wait 5–30
+    minutes otherwise: tests/handlers/test_report.py checks that)."""
+    text = resources.files("handlers.data").joinpath("kra_sang.toml").read_text("utf-8")
+    assert "alert_delay_minutes = [5, 30]" in text
+    config = tmp_path / "kra_sang_now.toml"
+    config.write_text(text.replace("alert_delay_minutes = [5, 30]",
+                                   "alert_delay_minutes = [0, 0]"), encoding="utf-8")
+    return await start_service(municipality_config=config)
 
 
 async def test_an_anonymous_report_leaves_no_canary_anywhere(

@@ -94,6 +94,8 @@ def test_custom_config(tmp_path: Path) -> None:
      "misconduct reports route to unknown division 'press'"),
     ("[divisions.clerk]", "[misconduct]\nreceivers = []\n\n[divisions.clerk]",
      "misconduct.receivers names nobody"),
+    ("[divisions.clerk]", "[misconduct]\nalert_delay_minutes = [30, 5]\n\n[divisions.clerk]",
+     "alert_delay_minutes must be [low, high] within a day"),
 ])
 def test_bad_config_says_what_in_one_line(tmp_path: Path, old: str, new: str,
                                           expected: str) -> None:
@@ -113,6 +115,7 @@ def test_misconduct_routing_defaults_to_the_complaint_centre(tmp_path: Path) -> 
     kra_sang = load_municipality()
     assert kra_sang.misconduct_receivers == (("clerk", "integrity"),)
     assert kra_sang.misconduct_fallback == (("planning", "head"), ("clerk", "head"))
+    assert (m.report_alert_delay, kra_sang.report_alert_delay) == ((0, 0), (5, 30))
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
@@ -106,6 +107,9 @@ async def test_an_anonymous_report_keeps_nothing_of_its_reporter(
     assert "แจ้งความคืบหน้าภายใน: 8 ธ.ค. 2569" in alert  # 5 working days; Mon 7 Dec is off
     for chat in (WORKS, CLERK_HEAD, CENTRE_HEAD):
         assert await texts_to(db, chat) == []
+    # It leaves 5 to 30 minutes later, at random: its arrival must not date the report.
+    (not_before,), = rows(path, "SELECT not_before FROM outbox WHERE chat_id = ?", (INTEGRITY,))
+    assert time.time() + 5 * 60 - 60 <= not_before <= time.time() + 30 * 60
 
     (notify,) = await citizen.press("saved")
     assert notify.delete == (receipt.remember,)  # the message with the code is deleted
@@ -269,6 +273,7 @@ async def test_a_named_report_is_a_case_with_updates_routed_to_integrity(
     assert (await texts_to(db, REPORTER))[-1] == (
         f"📌 เรื่อง {reference}: ผู้รับเรื่องทุจริตรับเรื่องแล้วค่ะ")
     assert await texts_to(db, WORKS) == []
+    assert rows(db.path, "SELECT MAX(not_before) FROM outbox") == [(0,)]  # named: no wait
 
 
 async def test_a_restart_mid_report_leaves_nothing_of_the_draft(
