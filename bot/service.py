@@ -18,6 +18,7 @@ from bot.media import MediaStore
 from bot.settings import Settings
 from bot.telegram import ALLOWED_UPDATES, TelegramChannel
 from handlers.engine import Engine
+from handlers.limits import FloodGate
 
 if TYPE_CHECKING:  # line-bot-sdk weighs ~36 MB: imported only when LINE is configured
     from linebot.v3.messaging import AsyncApiClient
@@ -53,9 +54,11 @@ def now_utc() -> dt.datetime:
 class Service:
     def __init__(self, settings: Settings, *, webhook_url: str | None = None,
                  clock: Clock = now_utc, pacing: Pacing = TELEGRAM_PACING,
-                 line_pacing: Pacing = LINE_PACING, sweep_interval: float = 60.0) -> None:
+                 line_pacing: Pacing = LINE_PACING, sweep_interval: float = 60.0,
+                 flood: FloodGate | None = None) -> None:
         """``webhook_url`` is where Telegram should post updates (set with ``setWebhook``
-        at start); None leaves the registration as the operator made it."""
+        at start); None leaves the registration as the operator made it. ``flood`` limits
+        each chat's pace (tests drive chats faster than people type)."""
         if settings.telegram_bot_token is None and not settings.line_enabled:
             raise ValueError("the service needs a platform (the sandbox provides both)")
         self.settings = settings
@@ -64,6 +67,7 @@ class Service:
         self.pacing = pacing
         self.line_pacing = line_pacing
         self.sweep_interval = sweep_interval
+        self.flood = flood or FloodGate()
         self._sweep_task: asyncio.Task[None] | None = None
         self.url = ""
         self.telegram: TelegramChannel | None = None
@@ -87,7 +91,7 @@ class Service:
             if s.line_channel_secret else None)
         self.engine = Engine(self.db, Services(self.municipality, calendar, self.clock,
                                                media.save, sealer=sealer),
-                             on_queued=self.worker.wake)
+                             on_queued=self.worker.wake, flood=self.flood)
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_get("/healthz", self._health)
         app.router.add_get("/media/{sha}", media.serve)

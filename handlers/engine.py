@@ -19,6 +19,7 @@ from handlers import case_rules, deadlines
 from handlers.flows import followup, officer
 from handlers.flows.common import MENU
 from handlers.flows.report import PRIVATE_STEPS
+from handlers.limits import FloodGate
 from handlers.private import PrivateChats, new_lane
 from handlers.turn import STEPS, Services, Turn
 from handlers.types import BAD_IMAGE, Incoming, Outcome, Reply
@@ -49,18 +50,31 @@ def initial_language(code: str | None) -> str:
 
 class Engine:
     def __init__(self, db: Database, services: Services,
-                 on_queued: Callable[[], None] | None = None) -> None:
+                 on_queued: Callable[[], None] | None = None,
+                 flood: FloodGate | None = None) -> None:
         self.db = db
         self.services = services
         self._on_queued = on_queued
         self.private = PrivateChats()
+        self.flood = flood or FloodGate()
 
     async def handle(self, incoming: Incoming) -> Outcome:
-        """Handle one update exactly once; a database error propagates (so it is redelivered)."""
+        """Handle one update exactly once; a database error propagates (so it is redelivered).
+
+        A chat flooding the bot gets one polite answer, then its messages are dropped
+        unread (and unstored) until it calms down; other chats do not wait for it.
+        """
         now = self.services.clock()
         stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds")
+        verdict = self.flood.admit((incoming.platform, conversation_key(incoming)),
+                                   time.monotonic())
+        if verdict == "drop":
+            return Outcome()
         try:
-            outcome = await self._handle(incoming, now, stamp)
+            if verdict == "warn":
+                outcome = await self._say_only(incoming, stamp, "flood")
+            else:
+                outcome = await self._handle(incoming, now, stamp)
         except sqlite3.Error:
             raise
         except Exception:
@@ -68,7 +82,7 @@ class Engine:
             # was, and mark the update handled so a redelivery does not hit the bug again.
             log.exception("a step failed on a %s update; the citizen was asked to retry",
                           incoming.platform)
-            outcome = await self._apologize(incoming, stamp)
+            outcome = await self._say_only(incoming, stamp, "error")
         if (outcome.replies or outcome.notified) and self._on_queued is not None:
             self._on_queued()
         return outcome
@@ -243,11 +257,12 @@ class Engine:
             log.info("%d phone number(s) erased after the retention period", erased)
         return erased
 
-    async def _apologize(self, incoming: Incoming, stamp: str) -> Outcome:
+    async def _say_only(self, incoming: Incoming, stamp: str, key: str) -> Outcome:
+        """Answer text ``key`` and change nothing else (the update counts as handled)."""
         session = self.private.get(incoming.platform, conversation_key(incoming))
         async with self.db.transaction() as tx:
             if session is not None:
-                reply = Reply(t(session.conv.lang, "error"))
+                reply = Reply(t(session.conv.lang, key))
                 await self._enqueue_sealed(tx, incoming.platform, incoming.chat_id, session.lane,
                                            [reply], stamp, incoming.reply_token,
                                            incoming.reply_expires)
@@ -257,7 +272,7 @@ class Engine:
                 return Outcome(duplicate=True)
             conv = await conversations.load(tx, incoming.platform, conversation_key(incoming))
             lang = conv.lang if conv else initial_language(incoming.language)
-            reply = Reply(t(lang, "error"))
+            reply = Reply(t(lang, key))
             await outbox.enqueue(tx, incoming.platform, incoming.chat_id, [reply.to_json()], stamp,
                                  reply_token=incoming.reply_token,
                                  reply_expires=incoming.reply_expires)

@@ -57,6 +57,7 @@ class Municipality:
     misconduct_receivers: tuple[tuple[str, str], ...] = ()
     misconduct_fallback: tuple[tuple[str, str], ...] = ()
     report_retention_days: int = 90
+    cases_per_day: int = 10  # cases one citizen may file in a day (a flood, not a grievance)
     # Minutes (lowest, highest) an anonymous report's alerts and relays wait, at random: an
     # alert that arrives the minute a report is sent dates it to the minute.
     report_alert_delay: tuple[int, int] = (0, 0)
@@ -109,6 +110,7 @@ def _parse(raw: dict[str, Any]) -> Municipality:
             complaint_centre=m["complaint_centre"],
             divisions=divisions,
             categories=categories,
+            cases_per_day=int(m.get("cases_per_day", 10)),
             **_misconduct(raw.get("misconduct", {}), m["complaint_centre"]),
         )
     except KeyError as exc:

@@ -157,6 +157,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "a.ev.postponed": ("{day} 📅 เลื่อนกำหนดแจ้งผล: {note}", "{day} 📅 New date: {note}"),
     "r.status.closed": ("ปิดเรื่องแล้ว", "Closed"),
     "cancelled": ("ยกเลิกแล้วค่ะ", "Cancelled."),
+    "flood": (
+        "ข้อความเข้ามาเร็วเกินไปค่ะ กรุณารอสักครู่แล้วส่งใหม่ ระหว่างนี้ระบบจะยังไม่อ่านข้อความค่ะ",
+        "Messages are arriving too fast. Please wait a moment and send again; until then, "
+        "new messages are not read.",
+    ),
+    "limit.cases": (
+        "วันนี้ท่านแจ้งเรื่องครบ {count} เรื่องแล้วค่ะ กรุณาส่งเรื่องนี้พรุ่งนี้ หรือโทร {phone} ค่ะ",
+        "You have filed {count} cases today. Please send this one tomorrow, or call {phone}.",
+    ),
     "more": ("ตัวเลือกเพิ่มเติมค่ะ", "More choices:"),
     "error": (
         "ขออภัยค่ะ ระบบขัดข้องชั่วคราว ข้อมูลที่กรอกไว้ยังอยู่ กรุณาลองอีกครั้งค่ะ",

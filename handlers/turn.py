@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.municipality import Municipality
+from handlers.limits import DailyCount
 from handlers.receipts import Guard
 from handlers.texts import t
 from handlers.types import Card, Choice, Incoming, Reply, Request
@@ -38,6 +39,7 @@ class Services:
     save_image: SaveImage | None = None
     sealer: Sealer | None = None  # seals what an anonymous reporter leaves with us
     guard: Guard = field(default_factory=Guard)  # wrong receipt codes, per chat
+    anonymous_today: DailyCount = field(default_factory=DailyCount)  # reports per chat
 
 
 StepFn = Callable[["Turn"], Awaitable[None]]

@@ -72,6 +72,14 @@ async def list_for_citizen(tx: Tx, platform: str, user_id: str, limit: int) -> l
     )
 
 
+async def filed_since(tx: Tx, platform: str, user_id: str, since: str) -> int:
+    """How many cases this citizen filed (by name) since ``since`` (UTC, ISO)."""
+    row = await tx.fetchone(
+        "SELECT COUNT(*) AS n FROM cases WHERE platform = ? AND user_id = ? AND created_at >= ?",
+        (platform, user_id, since))
+    return int(row["n"]) if row else 0
+
+
 async def find(tx: Tx, reference: str) -> Row | None:
     return await tx.fetchone("SELECT * FROM cases WHERE reference = ?", (reference,))
 

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from handlers.engine import Engine
+from handlers.limits import FloodGate
 from handlers.municipality import Municipality, load_municipality
 from handlers.turn import Services
 from handlers.workdays import WorkCalendar
@@ -38,6 +39,11 @@ async def db(tmp_path) -> AsyncIterator[Database]:
     await database.close()
 
 
+# Scripted people type a hundred times faster than real ones: only the flood tests meet
+# the real limits (tests/handlers/test_limits.py, tests/e2e/test_flood.py).
+UNHURRIED = FloodGate(burst=100_000)
+
+
 @pytest.fixture
 def engine(db: Database, services: Services) -> Engine:
-    return Engine(db, services)
+    return Engine(db, services, flood=UNHURRIED)

@@ -11,7 +11,7 @@ from typing import Any
 
 from handlers.cases import Draft, file_grievance
 from handlers.casework import OFFICER_LANG, alert_division
-from handlers.flows.common import MENU, describe_location, menu_choices
+from handlers.flows.common import MENU, describe_location, menu_choices, over_daily_limit
 from handlers.turn import Turn, step
 from handlers.types import Card, Choice, Location
 from handlers.texts import t
@@ -248,6 +248,9 @@ async def receive_edit(turn: Turn) -> None:
 
 
 async def confirm(turn: Turn) -> None:
+    if await over_daily_limit(turn):
+        await turn.reprompt()
+        return
     d = draft(turn)
     category = turn.muni.category(d["category"])
     assert category is not None, "the category step only stores configured categories"

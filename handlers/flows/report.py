@@ -25,7 +25,7 @@ from handlers.casework import (
     record,
 )
 from handlers.deadlines import resume_fields
-from handlers.flows.common import MENU, menu_choices
+from handlers.flows.common import MENU, menu_choices, over_daily_limit
 from handlers.flows.officer import officer_reply_about
 from handlers.texts import t
 from handlers.turn import Turn, step
@@ -208,7 +208,7 @@ async def prompt_summary(turn: Turn) -> None:
 
 @step(SUMMARY, prompt=prompt_summary)
 async def receive_summary(turn: Turn) -> None:
-    if turn.incoming.choice != "confirm":
+    if turn.incoming.choice != "confirm" or await over_daily_limit(turn):
         await turn.reprompt()
     elif draft(turn).get("anonymous"):
         await file_anonymous(turn)
@@ -285,6 +285,8 @@ async def file_anonymous(turn: Turn) -> None:
         receipt_hash=await asyncio.to_thread(receipts.digest, code, salt),
     ), list(d.get("photos", [])))
     await events.record(turn.tx, case_id, at, "reporter", "filed", None, NEW)
+    turn.services.anonymous_today.add((turn.incoming.platform, turn.incoming.chat_id),
+                                      turn.now.astimezone(BANGKOK).date())
     await _alert(turn, label)
     token = secrets.token_hex(8)
     turn.reset()

@@ -13,6 +13,8 @@ from bot.sandbox.line_api import LineEmulator
 from bot.sandbox.telegram_api import TelegramEmulator
 from bot.service import Service
 from bot.settings import Settings
+from handlers.limits import FloodGate
+from tests.conftest import UNHURRIED
 from tests.support import FakeClock
 
 TOKEN = "1000000001:TEST-rongrian-token-abcdef"
@@ -63,9 +65,10 @@ async def start_service(settings: Settings, emulator: TelegramEmulator, line: Li
     """Start a service (again, to test restarts) on the same database and emulators."""
     running: list[Service] = []
 
-    async def start(pacing: Pacing = FAST, **overrides: object) -> Service:
+    async def start(pacing: Pacing = FAST, flood: FloodGate = UNHURRIED,
+                    **overrides: object) -> Service:
         service = Service(dataclasses.replace(settings, **overrides), clock=clock,
-                          pacing=pacing, line_pacing=FAST)
+                          pacing=pacing, line_pacing=FAST, flood=flood)
         await service.start()
         if service.telegram is not None and service.settings.telegram_mode == "webhook":
             await service.telegram.bot.set_webhook(f"{service.url}/webhook/telegram",
