@@ -104,12 +104,15 @@ async def due_reminders(tx: Tx, case: Row, calendar: WorkCalendar, muni: Municip
 def _text(case: Row, due: Due, stage: str, calendar: WorkCalendar, day: dt.date,
           divisions: dict) -> str:
     named = divisions.get(case["division"])
-    fields = dict(reference=case["reference"], division=named(OFFICER_LANG) if named else "",
+    division = named(OFFICER_LANG) if named else t(OFFICER_LANG, "division.misconduct") \
+        if case["division"] == misconduct.MISCONDUCT else case["division"]
+    fields = dict(reference=case["reference"], division=division,
                   due=format_date(due.on, OFFICER_LANG, weekday=True))
     if due.kind == "ack":
         return t(OFFICER_LANG, "o.ack.late", **fields)
     if due.kind == "progress":
-        return t(OFFICER_LANG, "o.progress.due", **fields)
+        return t(OFFICER_LANG, "o.progress.due" if stage == "remind" else "o.progress.late",
+                 **fields)
     if stage == "remind":
         return t(OFFICER_LANG, "o.remind", days=calendar.working_days_between(day, due.on),
                  **fields)

@@ -445,6 +445,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "o.progress.due": (
         "🛡️ เรื่องแจ้งเบาะแส {reference} ต้องแจ้งความคืบหน้าแก่ผู้แจ้งภายใน{due}ค่ะ",
         "🛡️ Report {reference}: the reporter must hear of progress by {due}."),
+    "o.progress.late": (
+        "🔺 เรื่องแจ้งเบาะแส {reference} เลยกำหนดแจ้งความคืบหน้าแก่ผู้แจ้ง ({due}) แล้วค่ะ",
+        "🔺 Report {reference}: the reporter should have heard of progress by {due}."),
     "o.do.postpone": ("📅 เลื่อนกำหนด", "📅 New date"),
     "o.postpone.date": ("แจ้งผลได้ภายในวันที่เท่าไรคะ (เช่น 15/01/2570)",
                         "By what date can you give the result? (e.g. 15/01/2027)"),

@@ -140,5 +140,8 @@ async def test_a_misconduct_report_owes_progress_within_five_working_days(
         "วันอังคารที่ 8 ธันวาคม 2569ค่ะ")
     # Past the deadline, the escalation goes to the handlers again, never to the division
     # the report is about nor to its head.
-    await at(engine, clock, 2026, 12, 9, 10, 0)
+    assert await at(engine, clock, 2026, 12, 9, 10, 0) == 1
+    assert (await sent_to(db, WORKER))[-1] == (
+        "🔺 เรื่องแจ้งเบาะแส KS-R-ABCDEF เลยกำหนดแจ้งความคืบหน้าแก่ผู้แจ้ง "
+        "(วันอังคารที่ 8 ธันวาคม 2569) แล้วค่ะ")
     assert await sent_to(db, "2002") == []
