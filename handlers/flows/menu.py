@@ -1,7 +1,8 @@
 """The main menu, and the answers that need no flow of their own (contact, language)."""
 from __future__ import annotations
 
-from handlers.flows import status
+from handlers import receipts
+from handlers.flows import report, status
 from handlers.flows.common import MENU, menu_choices
 from handlers.turn import Turn, step
 
@@ -31,5 +32,11 @@ async def receive_menu(turn: Turn) -> None:
     elif choice == "menu:language":
         turn.conv.lang = "th" if turn.lang == "en" else "en"
         await prompt_menu(turn)
+    elif receipts.parse(turn.incoming.text or "") is not None:
+        # A receipt code typed straight into the menu opens its report, as the code step
+        # would (the chat turns private first: nothing of it is written in clear).
+        turn.conv.private = True
+        turn.conv.step = report.CODE
+        await report.receive_code(turn)
     elif not await status.answer_reference(turn):
         await prompt_menu(turn)

@@ -161,6 +161,20 @@ async def test_the_reporter_follows_up_answers_and_adds_with_the_code(
         "2026-11-29T17:00:00+00:00"}
 
 
+async def test_a_code_typed_at_the_menu_opens_the_report_and_leaves_the_chat(
+        engine: Engine, db: Database, staff: None) -> None:
+    citizen = Citizen(engine, chat_id=REPORTER)
+    code = await report(citizen)
+    await citizen.press("saved")
+    await citizen.press("notify:no")
+    await citizen.press("menu:status")  # an ordinary chat again
+    await citizen.text("/start")
+    (view,) = await citizen.send(text=receipts.display(code), message_id="91")
+    assert view.text.startswith("🛡️ เรื่องที่ท่านแจ้งเบาะแส") and view.delete == ("msg:91",)
+    assert rows(db.path, "SELECT COUNT(*) FROM conversations WHERE chat_id = ?",
+                (REPORTER,)) == [(0,)]  # private again before anything was written
+
+
 async def test_wrong_codes_wait_longer_each_time_then_lock_the_chat_out(
         engine: Engine, db: Database, staff: None, clock: FakeClock) -> None:
     citizen = Citizen(engine, chat_id=REPORTER)
