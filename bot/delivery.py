@@ -223,12 +223,9 @@ class DeliveryWorker:
             await self._fail(head, ids, pacing, sender.classify(exc))
         else:
             try:
-                if head.sealed is not None:  # to an anonymous reporter: keep nothing of it
-                    await outbox.forget_sent(self.db, ids)
-                else:
-                    await outbox.mark_sent(self.db, ids, stamp)
+                await outbox.mark_sent(self.db, ids, stamp)  # a sealed row: deleted
             except Exception:  # sent, but not recorded: it may go out again (at least once)
-                log.exception("outbox message %d sent but not marked", head.id)
+                log.exception("%s sent but not marked", _which(head))
 
     async def _forget_reply(self, items: list[OutboxItem]) -> None:
         """The platform refused a reply token never used: every later attempt pushes."""
@@ -259,8 +256,8 @@ class DeliveryWorker:
         attempts = head.attempts + 1
         if failure.kind == "permanent" or (failure.kind == "retry"
                                            and attempts >= pacing.max_attempts):
-            log.warning("outbox message %d failed for good after %d attempts: %s",
-                        head.id, attempts, failure.reason)
+            log.warning("%s failed for good after %d attempts: %s", _which(head), attempts,
+                        failure.reason)
             await outbox.mark_failed(self.db, ids, failure.reason)
             return
         if failure.retry_after is not None:
@@ -270,6 +267,12 @@ class DeliveryWorker:
         else:
             wait = min(pacing.backoff_cap, pacing.backoff_base * 2 ** (attempts - 1))
             wait *= random.uniform(0.8, 1.2)
-        log.info("outbox message %d: %s; retry in %.1fs", head.id, failure.reason, wait)
+        log.info("%s: %s; retry in %.1fs", _which(head), failure.reason, wait)
         await outbox.mark_retry(self.db, ids, time.time() + wait, failure.reason,
                                 count_attempt=failure.kind == "retry")
+
+
+def _which(item: OutboxItem) -> str:
+    """How a log line names a queued message: a sealed one (about an anonymous report) by
+    nothing that could be matched with its row or its lane."""
+    return "a sealed message" if item.sealed is not None else f"outbox message {item.id}"

@@ -122,6 +122,18 @@ class MediaStore:
         await asyncio.to_thread(self._write, digest, cleaned)
         return digest
 
+    def forget_unused(self, in_use: set[str], older_than_days: float = 2.0) -> int:
+        """Delete files no case, draft or queued message holds, once they are a couple of
+        days old (a draft abandoned, cancelled, or lost in a restart). How many."""
+        cutoff = time.time() - older_than_days * 86400
+        gone = 0
+        for path in self.root.glob("??/*"):
+            if _SHA256.match(path.name) and path.name not in in_use \
+                    and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                gone += 1
+        return gone
+
     def remove(self, sha256: str) -> None:
         """Delete a stored file (its report was erased); a missing one is already gone."""
         if _SHA256.match(sha256):
@@ -139,6 +151,8 @@ class MediaStore:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, target)
+            midnight = time.time() // 86400 * 86400  # the day it came, not the second
+            os.utime(target, (midnight, midnight))
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

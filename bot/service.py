@@ -68,6 +68,7 @@ class Service:
         self.line_pacing = line_pacing
         self.sweep_interval = sweep_interval
         self.flood = flood or FloodGate()
+        self._sweeps = 0
         self._sweep_task: asyncio.Task[None] | None = None
         self.url = ""
         self.telegram: TelegramChannel | None = None
@@ -167,6 +168,12 @@ class Service:
                 await self.engine.forget_phones()
                 for sha in await self.engine.erase_reports():
                     self.media.remove(sha)
+                await self.engine.forget_updates()
+                if self._sweeps % 60 == 0:  # hourly: it reads the whole media folder
+                    self.media.forget_unused(await self.engine.photos_in_use())
+                self._sweeps += 1
+                if self.engine.checkpoint_due:
+                    await self.engine.checkpoint()
                 self.engine.private.forget_idle()
                 self.engine.services.guard.forget_idle()
             except Exception:  # a locked or full disk: try again next round

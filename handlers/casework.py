@@ -215,7 +215,8 @@ async def alert_division(turn: Turn, case: Row, title: str) -> None:
     reply = Reply(card.as_text(), action_choices(case), columns=2, card=card, images=images)
     delay = misconduct.alert_delay(turn.muni, case)
     for officer in await handlers_of(turn, case):
-        turn.notify(officer.platform, officer.chat_id, [reply], delay=delay)
+        turn.notify(officer.platform, officer.chat_id, [reply], delay=delay,
+                    seal=bool(case["anonymous"]))
     if case["kind"] == misconduct.MISCONDUCT:
         return
     for platform, chat_id in await officers.groups_of(turn.tx, case["division"]):

@@ -10,12 +10,14 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import re
 import sqlite3
 import time
 from collections.abc import Callable
 
 from handlers import flows  # noqa: F401  (registers the steps)
 from handlers import case_rules, deadlines
+from handlers.casework import day_stamp
 from handlers.flows import followup, officer
 from handlers.flows.common import MENU
 from handlers.flows.report import PRIVATE_STEPS
@@ -33,6 +35,8 @@ from storage.seal import Sealer
 
 log = logging.getLogger(__name__)
 
+_SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
+UPDATES_KEPT_DAYS = 3  # update ids are remembered this long, for platforms' redeliveries
 CONFIRM_DAYS = 7  # a resolved case waits this long for "is it fixed?" before it closes
 CANCEL_WORDS = frozenset({"ยกเลิก", "cancel"})
 ALWAYS_VALID = frozenset({"menu"})
@@ -56,6 +60,7 @@ class Engine:
         self.services = services
         self._on_queued = on_queued
         self.private = PrivateChats()
+        self.checkpoint_due = False  # a checkpoint a reader blocked: retried by the sweep
         self.flood = flood or FloodGate()
 
     async def handle(self, incoming: Incoming) -> Outcome:
@@ -90,14 +95,15 @@ class Engine:
     async def _handle(self, incoming: Incoming, now: dt.datetime, stamp: str) -> Outcome:
         key = conversation_key(incoming)
         session = self.private.get(incoming.platform, key)
-        if session is not None and incoming.update_key in session.seen:
-            return Outcome(duplicate=True)
         async with self.db.transaction() as tx:
+            # Every update's id is kept (a private chat's too: a gap would time its session),
+            # dated by day only, and only until no platform would redeliver it.
+            if not await updates.claim(tx, incoming.platform, incoming.update_key,
+                                       day_stamp(now)):
+                return Outcome(duplicate=True)
             if session is not None:  # a private chat: nothing of it is written but sealed
                 conv = copy.deepcopy(session.conv)
             else:
-                if not await updates.claim(tx, incoming.platform, incoming.update_key, stamp):
-                    return Outcome(duplicate=True)
                 conv = await conversations.load(tx, incoming.platform, key) or ConversationRow(
                     incoming.platform, key, incoming.user_id,
                     initial_language(incoming.language), MENU)
@@ -115,22 +121,28 @@ class Engine:
                 if session is None:
                     await self._go_private(tx, incoming.platform, key, incoming.chat_id, lane)
                 await self._enqueue_sealed(tx, incoming.platform, incoming.chat_id, lane,
-                                           turn.replies, stamp, incoming.reply_token,
-                                           incoming.reply_expires)
+                                           turn.replies, reply_token=incoming.reply_token,
+                                           reply_expires=incoming.reply_expires)
             else:
                 await conversations.save(tx, conv, stamp)
                 await outbox.enqueue(tx, incoming.platform, incoming.chat_id,
                                      [r.to_json() for r in turn.replies], stamp,
                                      reply_token=incoming.reply_token,
                                      reply_expires=incoming.reply_expires)
-            for platform, chat_id, replies, delay in turn.elsewhere:
-                await outbox.enqueue(tx, platform, chat_id, [r.to_json() for r in replies], stamp,
-                                     not_before=time.time() + delay if delay else 0.0)
-            await self._send_news(tx, turn.news, stamp)
+            for notice in turn.elsewhere:
+                not_before = time.time() + notice.delay if notice.delay else 0.0
+                if notice.seal:  # on a lane of its own: a delayed alert blocks nobody's chat
+                    await self._enqueue_sealed(tx, notice.platform, notice.chat_id, new_lane(),
+                                               notice.replies, not_before=not_before)
+                else:
+                    await outbox.enqueue(tx, notice.platform, notice.chat_id,
+                                         [r.to_json() for r in notice.replies], stamp,
+                                         not_before=not_before)
+            await self._send_news(tx, turn.news)
         if conv.private:
-            self.private.keep(conv, lane).seen.append(incoming.update_key)
+            self.private.keep(conv, lane)
             if session is None:
-                await self.db.checkpoint()  # the chat's old rows leave the WAL too
+                await self.checkpoint()  # the chat's old rows leave the WAL too
         elif session is not None:
             self.private.drop(incoming.platform, key)
         if turn.case_reference:
@@ -148,21 +160,25 @@ class Engine:
             if row["status"] == "pending":
                 await outbox.reseal(tx, row["id"], lane, sealer.seal({
                     "chat_id": chat_id, "payload": row["payload"],
-                    "reply_token": row["reply_token"], "reply_expires": row["reply_expires"]}))
+                    "reply_token": row["reply_token"], "reply_expires": row["reply_expires"]}),
+                    day_stamp(self.services.clock()))
             else:
                 gone.append(row["id"])
         if gone:
             await outbox.delete(tx, gone)
 
     async def _enqueue_sealed(self, tx: Tx, platform: str, chat_id: str, lane: str,
-                              replies: list[Reply], stamp: str, reply_token: str | None = None,
-                              reply_expires: float | None = None) -> None:
+                              replies: list[Reply], *, reply_token: str | None = None,
+                              reply_expires: float | None = None,
+                              not_before: float = 0.0) -> None:
+        """Queue ``replies`` sealed on ``lane``, dated by day (deleted once sent)."""
         sealer = self._sealer()
         await outbox.enqueue_sealed(tx, platform, lane, [sealer.seal({
             "chat_id": chat_id, "payload": r.to_json(), "reply_token": reply_token,
-            "reply_expires": reply_expires}) for r in replies], stamp)
+            "reply_expires": reply_expires}) for r in replies],
+            day_stamp(self.services.clock()), not_before=not_before)
 
-    async def _send_news(self, tx: Tx, case_ids: list[int], stamp: str) -> None:
+    async def _send_news(self, tx: Tx, case_ids: list[int]) -> None:
         """Tell reporters who opted in that their report has news (nothing more), and
         delete the address of one whose report is now closed."""
         for case_id in dict.fromkeys(case_ids):
@@ -174,8 +190,7 @@ class Engine:
             address = self._sealer().open(blob)
             news = Reply(t(address.get("lang", "th"), "r.news"))
             await self._enqueue_sealed(tx, address["platform"], address["chat_id"],
-                                       new_lane(),
-                                       [news], stamp)
+                                       new_lane(), [news])
             if case["status"] in case_rules.FINAL:
                 await report_store.drop_contact(tx, case["contact_id"])
 
@@ -190,7 +205,7 @@ class Engine:
         self.private.drop(platform, chat_id)
         stamp = self.services.clock().astimezone(dt.UTC).isoformat(timespec="seconds")
         async with self.db.transaction() as tx:
-            if not await updates.claim(tx, platform, update_key, stamp):
+            if not await updates.claim(tx, platform, update_key, day_stamp(self.services.clock())):
                 return
             await outbox.drop_pending(tx, platform, chat_id, "the citizen left the chat")
             conv = await conversations.load(tx, platform, chat_id)
@@ -261,15 +276,15 @@ class Engine:
         """Answer text ``key`` and change nothing else (the update counts as handled)."""
         session = self.private.get(incoming.platform, conversation_key(incoming))
         async with self.db.transaction() as tx:
+            if not await updates.claim(tx, incoming.platform, incoming.update_key,
+                                       day_stamp(self.services.clock())):
+                return Outcome(duplicate=True)
             if session is not None:
                 reply = Reply(t(session.conv.lang, key))
                 await self._enqueue_sealed(tx, incoming.platform, incoming.chat_id, session.lane,
-                                           [reply], stamp, incoming.reply_token,
-                                           incoming.reply_expires)
-                session.seen.append(incoming.update_key)
+                                           [reply], reply_token=incoming.reply_token,
+                                           reply_expires=incoming.reply_expires)
                 return Outcome(replies=[reply])
-            if not await updates.claim(tx, incoming.platform, incoming.update_key, stamp):
-                return Outcome(duplicate=True)
             conv = await conversations.load(tx, incoming.platform, conversation_key(incoming))
             lang = conv.lang if conv else initial_language(incoming.language)
             reply = Reply(t(lang, key))
@@ -277,6 +292,33 @@ class Engine:
                                  reply_token=incoming.reply_token,
                                  reply_expires=incoming.reply_expires)
         return Outcome(replies=[reply])
+
+    async def forget_updates(self, days: int = UPDATES_KEPT_DAYS) -> int:
+        """Forget the ids of updates handled ``days`` ago: no platform redelivers that late
+        (Telegram keeps an update 24 hours), and a long record of them is a record of
+        activity. How many were forgotten."""
+        cutoff = day_stamp(self.services.clock() - dt.timedelta(days=days))
+        async with self.db.transaction() as tx:
+            return await updates.forget_before(tx, cutoff)
+
+    async def photos_in_use(self) -> set[str]:
+        """Every stored photo something still holds: a case, a draft (saved, or private in
+        memory), a message waiting to go out."""
+        found = {r["sha256"] for r in await self.db.fetchall("SELECT sha256 FROM case_photos")}
+        texts = [r["data"] for r in await self.db.fetchall("SELECT data FROM conversations")]
+        texts += [json.dumps(s.conv.data) for s in self.private.sessions()]
+        for row in await self.db.fetchall(
+                "SELECT payload, sealed FROM outbox WHERE status = 'pending'"):
+            texts.append(self._sealer().open(row["sealed"])["payload"] if row["sealed"]
+                         else row["payload"])
+        for text in texts:
+            found.update(_SHA256.findall(text))
+        return found
+
+    async def checkpoint(self) -> None:
+        """Truncate the WAL (see :meth:`Database.checkpoint`); one a reader blocked is tried
+        again at the next sweep."""
+        self.checkpoint_due = not await self.db.checkpoint()
 
     async def erase_reports(self) -> list[str]:
         """Erase misconduct reports closed longer than the retention period (the
@@ -295,7 +337,7 @@ class Engine:
                     await report_store.drop_contact(tx, case["contact_id"])
                 photos += await report_store.erase(tx, case["id"], today)
         if due:
-            await self.db.checkpoint()
+            await self.checkpoint()
             log.info("%d closed report(s) erased after the retention period", len(due))
         return photos
 

@@ -2,9 +2,8 @@
 
 While a chat files an anonymous report or follows one up with its receipt code, where it
 stands (the draft, the report it opened) must not be written where a chat id sits next to
-it: not in the conversations table, not in the dedup table's timing, not in a log. So the
-engine keeps such a conversation here instead of in SQLite, dedups its updates here, and
-queues its replies sealed under a random lane. A restart forgets it: the reporter starts
+it: not in the conversations table, not in a log. So the engine keeps such a conversation
+here instead of in SQLite, and queues its replies sealed under a random lane. A restart forgets it: the reporter starts
 the draft again (they were told), and nothing identifying outlives the process.
 """
 from __future__ import annotations
@@ -18,7 +17,6 @@ from storage.conversations import ConversationRow
 
 IDLE_SECONDS = 2 * 3600.0  # an abandoned draft is dropped after this
 MAX_CHATS = 10_000  # a flood of new chats evicts the longest idle first
-SEEN_KEPT = 64  # update ids remembered per chat, for a platform's redelivery
 
 
 def new_lane() -> str:
@@ -30,8 +28,6 @@ def new_lane() -> str:
 class Session:
     conv: ConversationRow
     lane: str = field(default_factory=new_lane)
-    seen: collections.deque[str] = field(
-        default_factory=lambda: collections.deque(maxlen=SEEN_KEPT))
     touched: float = field(default_factory=time.monotonic)
 
 
@@ -69,6 +65,9 @@ class PrivateChats:
         for key in stale:
             del self._sessions[key]
         return len(stale)
+
+    def sessions(self) -> list[Session]:
+        return list(self._sessions.values())
 
     def __len__(self) -> int:
         return len(self._sessions)

@@ -58,13 +58,18 @@ LOCK_SECONDS = 3600.0
 class _Tries:
     failed: int = 0
     wait_until: float = 0.0
+    since: float = 0.0  # when the first of these failures was
     seen: float = field(default_factory=time.monotonic)
+
+
+WINDOW = 24 * 3600.0  # failures count for a day; a right code does not wipe them
 
 
 class Guard:
     """Wrong codes per chat, in memory only (a record of who tried codes would itself
-    point at reporters): after three, each try waits twice as long as the last; after ten
-    the chat is locked out for an hour."""
+    point at reporters): after three in a day, each try waits twice as long as the last;
+    after ten the chat is locked out for an hour. A right code does not clear the count:
+    anyone can file a report and hold a right code, and must not earn fresh tries with it."""
 
     def __init__(self) -> None:
         self._tries: dict[tuple[str, str], _Tries] = {}
@@ -76,7 +81,9 @@ class Guard:
 
     def failed(self, chat: tuple[str, str], now: float) -> float:
         """Count a wrong code; the seconds to wait before the next try."""
-        tries = self._tries.setdefault(chat, _Tries())
+        tries = self._tries.setdefault(chat, _Tries(since=now))
+        if now - tries.since > WINDOW:
+            tries.failed, tries.since = 0, now
         tries.failed += 1
         tries.seen = time.monotonic()
         if tries.failed >= LOCK_AFTER:
@@ -92,9 +99,6 @@ class Guard:
         """Whether the wait is the lock-out (not a growing delay)."""
         tries = self._tries.get(chat)
         return tries is not None and tries.failed >= LOCK_AFTER
-
-    def succeeded(self, chat: tuple[str, str]) -> None:
-        self._tries.pop(chat, None)
 
     def forget_idle(self, older_than: float = 24 * 3600.0) -> None:
         cutoff = time.monotonic() - older_than

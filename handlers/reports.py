@@ -136,7 +136,7 @@ async def gather(tx: Tx, calendar: WorkCalendar, start: dt.date, end: dt.date,
         result_on = _local_day(result["at"]) if result else None
         received, due = dt.date.fromisoformat(case["received_on"]), \
             dt.date.fromisoformat(case["due_on"])
-        for e in timeline:
+        for e in timeline if case["kind"] != "misconduct" else ():  # reasons may name people
             if e["kind"] == "rejected" and e["note"]:
                 rejections[e["note"].split(" / ")[0]] += 1
             if e["kind"] == "transferred" and e["note"]:

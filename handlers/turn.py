@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from handlers.municipality import Municipality
 from handlers.limits import DailyCount
@@ -40,6 +40,16 @@ class Services:
     sealer: Sealer | None = None  # seals what an anonymous reporter leaves with us
     guard: Guard = field(default_factory=Guard)  # wrong receipt codes, per chat
     anonymous_today: DailyCount = field(default_factory=DailyCount)  # reports per chat
+
+
+class Notice(NamedTuple):
+    """Messages a turn queues to another chat."""
+
+    platform: str
+    chat_id: str
+    replies: list[Reply]
+    delay: float = 0.0
+    seal: bool = False
 
 
 StepFn = Callable[["Turn"], Awaitable[None]]
@@ -77,7 +87,7 @@ class Turn:
         self.services = services
         self.now = now
         self.replies: list[Reply] = []
-        self.elsewhere: list[tuple[str, str, list[Reply], float]] = []
+        self.elsewhere: list[Notice] = []
         self.case_reference: str | None = None
         self.officer: Officer | None = None  # set when the sender is a registered officer
         self.news: list[int] = []  # anonymous reports with news for a reporter who opted in
@@ -161,10 +171,11 @@ class Turn:
         self.replies.append(Reply(self.t("more"), rest, choices_offset=start))
 
     def notify(self, platform: str, chat_id: str, replies: list[Reply], *,
-               delay: float = 0.0) -> None:
+               delay: float = 0.0, seal: bool = False) -> None:
         """Queue messages to another chat (a citizen, an officer, a group) in this commit,
-        to leave no sooner than ``delay`` seconds from now."""
-        self.elsewhere.append((platform, chat_id, replies, delay))
+        to leave no sooner than ``delay`` seconds from now; ``seal`` them when they are
+        about an anonymous report (kept encrypted, dated by day, deleted once sent)."""
+        self.elsewhere.append(Notice(platform, chat_id, replies, delay, seal))
 
     def flush_note(self) -> None:
         """Send a pending note on its own (when no prompt follows)."""

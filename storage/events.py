@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 from storage.db import Row, Tx
+from storage.ids import next_hidden, next_plain
 
 
 async def record(tx: Tx, case_id: int, at: str, actor: str, kind: str,
                  from_status: str | None, to_status: str | None, note: str | None = None) -> None:
+    """Add an event; an anonymous report's (its id is below zero) takes the next id of the
+    report's own hidden range, so that no event id places it among other cases' events."""
+    event_id = await next_hidden(tx, "case_events", case_id) if case_id < 0 \
+        else await next_plain(tx, "case_events")
     await tx.insert(
-        "INSERT INTO case_events (case_id, at, actor, kind, from_status, to_status, note) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (case_id, at, actor, kind, from_status, to_status, note),
+        "INSERT INTO case_events (id, case_id, at, actor, kind, from_status, to_status, note) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (event_id, case_id, at, actor, kind, from_status, to_status, note),
     )
 
 

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from storage.ids import lane_base, next_hidden, next_plain
 from storage.db import Database, Row, Tx
 
 
@@ -48,24 +49,28 @@ async def enqueue(tx: Tx, platform: str, chat_id: str, payloads: Iterable[str], 
     """Queue the replies of one step as one batch (answering ``reply_token`` if given), to
     leave no sooner than ``not_before`` (epoch seconds)."""
     batch = str(uuid.uuid4())
-    rows = [(platform, chat_id, p, created_at, batch, reply_token, reply_expires, not_before)
-            for p in payloads]
+    first = await next_plain(tx, "outbox")
+    rows = [(first + n, platform, chat_id, p, created_at, batch, reply_token, reply_expires,
+             not_before) for n, p in enumerate(payloads)]
     await tx.executemany(
-        "INSERT INTO outbox (platform, chat_id, payload, created_at, batch, reply_token, "
-        "reply_expires, not_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
+        "INSERT INTO outbox (id, platform, chat_id, payload, created_at, batch, reply_token, "
+        "reply_expires, not_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
     )
     return len(rows)
 
 
 async def enqueue_sealed(tx: Tx, platform: str, lane: str, blobs: Iterable[bytes],
                          created_at: str, *, not_before: float = 0.0) -> int:
-    """Queue one batch to an anonymous reporter: each blob seals the address, the reply
-    token and the message; ``lane`` (random) keeps the order of that reporter's messages."""
+    """Queue one sealed batch (to an anonymous reporter, or about their report): each blob
+    seals the address, the reply token and the message; ``lane`` (random) keeps the order
+    of the lane's messages, in an id range of its own (see :mod:`storage.ids`)."""
     batch = str(uuid.uuid4())
-    rows = [(platform, lane, "", created_at, batch, blob, not_before) for blob in blobs]
+    first = await next_hidden(tx, "outbox", lane_base(lane))
+    rows = [(first + n, platform, lane, "", created_at, batch, blob, not_before)
+            for n, blob in enumerate(blobs)]
     await tx.executemany(
-        "INSERT INTO outbox (platform, chat_id, payload, created_at, batch, sealed, not_before) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+        "INSERT INTO outbox (id, platform, chat_id, payload, created_at, batch, sealed, "
+        "not_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
     )
     return len(rows)
 
@@ -77,20 +82,17 @@ async def chat_rows(tx: Tx, platform: str, chat_id: str) -> list[Row]:
         "WHERE platform = ? AND chat_id = ? ORDER BY id", (platform, chat_id))
 
 
-async def reseal(tx: Tx, row_id: int, lane: str, blob: bytes) -> None:
-    """Turn a pending row into a sealed one on ``lane`` (its chat became anonymous)."""
-    await tx.execute("UPDATE outbox SET chat_id = ?, payload = '', reply_token = NULL, "
-                     "reply_expires = NULL, sealed = ? WHERE id = ?", (lane, blob, row_id))
+async def reseal(tx: Tx, row_id: int, lane: str, blob: bytes, created_at: str) -> None:
+    """Turn a pending row into a sealed one on ``lane`` (its chat became anonymous), moved
+    into the lane's id range (in the order of calls) and dated by day."""
+    new_id = await next_hidden(tx, "outbox", lane_base(lane))
+    await tx.execute("UPDATE outbox SET id = ?, chat_id = ?, payload = '', reply_token = NULL, "
+                     "reply_expires = NULL, sealed = ?, created_at = ? WHERE id = ?",
+                     (new_id, lane, blob, created_at, row_id))
 
 
-async def delete(tx: Tx, ids: list[int]) -> None:
-    await tx.execute(f"DELETE FROM outbox WHERE id IN ({_marks(ids)})", ids)
-
-
-async def forget_sent(db: Database, ids: list[int]) -> None:
-    """A sealed message was delivered: nothing of it is kept."""
-    async with db.transaction() as tx:
-        await delete(tx, ids)
+async def delete(tx: Tx, row_ids: list[int]) -> None:
+    await tx.execute(f"DELETE FROM outbox WHERE id IN ({_marks(row_ids)})", row_ids)
 
 
 async def heads(db: Database, platform: str, limit: int) -> list[OutboxItem]:
@@ -145,7 +147,11 @@ async def forget_reply_token(db: Database, ids: list[int]) -> None:
 
 
 async def mark_sent(db: Database, ids: list[int], sent_at: str) -> None:
+    """Delivered: kept as 'sent', except a sealed row, of which nothing is kept (one sealed
+    while it was on its way included)."""
     async with db.transaction() as tx:
+        await tx.execute(f"DELETE FROM outbox WHERE id IN ({_marks(ids)}) AND sealed IS NOT NULL",
+                         ids)
         await tx.execute(
             f"UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 "
             f"WHERE id IN ({_marks(ids)})", (sent_at, *ids),
@@ -163,7 +169,11 @@ async def mark_retry(db: Database, ids: list[int], not_before: float, error: str
 
 
 async def mark_failed(db: Database, ids: list[int], error: str) -> None:
+    """Refused for good: kept as 'failed' for the operator, except a sealed row, which is
+    deleted (a reporter who blocked the bot leaves no sealed address behind)."""
     async with db.transaction() as tx:
+        await tx.execute(f"DELETE FROM outbox WHERE id IN ({_marks(ids)}) AND sealed IS NOT NULL",
+                         ids)
         await tx.execute(
             f"UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? "
             f"WHERE id IN ({_marks(ids)})", (error, *ids),

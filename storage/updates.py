@@ -12,3 +12,7 @@ async def claim(tx: Tx, platform: str, update_key: str, received_at: str) -> boo
         (platform, update_key, received_at),
     )
     return changed == 1
+
+
+async def forget_before(tx: Tx, cutoff: str) -> int:
+    return await tx.execute("DELETE FROM processed_updates WHERE received_at < ?", (cutoff,))

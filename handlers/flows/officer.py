@@ -136,7 +136,7 @@ async def show_list(turn: Turn, overdue: bool) -> None:
     rows = await case_store.open_for_division(turn.tx, me.division, FINAL, LIST_LIMIT)
     routed = await report_store.open_routed(turn.tx, misconduct.routes_of(turn.muni, me), FINAL,
                                             LIST_LIMIT)
-    rows += [r for r in routed if misconduct.may_handle(turn.muni, me, r)]
+    rows += [r for r in routed if may_open(turn, me, r)]
     if overdue:
         today = turn.now.astimezone(BANGKOK).date().isoformat()
         rows = [r for r in rows if r["due_on"] < today]
@@ -207,9 +207,9 @@ async def authorized_case(turn: Turn, reference: str, action: str | None = None)
 def may_open(turn: Turn, me: Officer, case: Row) -> bool:
     """A grievance: its division's officers, the complaint centre and admins. A misconduct
     report: only its routed handlers (never the centre or admins as such, never the
-    division it is about)."""
-    if case["kind"] == misconduct.MISCONDUCT:
-        return misconduct.may_handle(turn.muni, me, case)
+    division it is about), and only in their private chat."""
+    if case["kind"] == misconduct.MISCONDUCT:  # and never into a group: too many readers
+        return not turn.incoming.group and misconduct.may_handle(turn.muni, me, case)
     return case["division"] == me.division or me.role in SEES_ALL
 
 
@@ -463,9 +463,17 @@ async def receive_resolve_photo(turn: Turn) -> None:
 
 async def officer_reply_about(turn: Turn, case: Row, text: str,
                               images: tuple[str, ...] = ()) -> None:
-    """Relay something from the citizen to the officer who asked (for the follow-up flow)."""
+    """Relay something from the citizen to the officer who asked (for the follow-up flow),
+    if they may still open the case; a misconduct report's answer otherwise goes to whoever
+    handles it now (the asker may have moved, even into the division it is about)."""
     asker = await officer_store.get(turn.tx, case["asked_by"]) if case["asked_by"] else None
-    if asker is not None:
-        turn.notify(asker.platform, asker.chat_id,
-                    [Reply(text, action_choices(case), columns=2, images=images)],
-                    delay=misconduct.alert_delay(turn.muni, case))
+    if asker is not None and may_open(turn, asker, case):
+        people = [asker]
+    elif case["kind"] == misconduct.MISCONDUCT:
+        people = await misconduct.recipients(turn.tx, turn.muni, case)
+    else:
+        people = []
+    reply = Reply(text, action_choices(case), columns=2, images=images)
+    for person in people:
+        turn.notify(person.platform, person.chat_id, [reply],
+                    delay=misconduct.alert_delay(turn.muni, case), seal=bool(case["anonymous"]))

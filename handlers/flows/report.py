@@ -384,7 +384,6 @@ async def receive_code(turn: Turn) -> None:
         turn.note(turn.t("a.code.bad") + ("\n" + _wait_text(turn, wait) if wait else ""))
         await turn.reprompt()
         return
-    guard.succeeded(chat(turn))
     turn.data.update(report=case["id"], code=code)  # memory only: this chat is private
     await turn.goto(VIEW)
 
@@ -521,6 +520,6 @@ async def receive_add(turn: Turn) -> None:
     relay = Reply(message, images=(photo.sha256,) if photo else ())
     delay = misconduct.alert_delay(turn.muni, case)
     for person in await misconduct.recipients(turn.tx, turn.muni, case):
-        turn.notify(person.platform, person.chat_id, [relay], delay=delay)
+        turn.notify(person.platform, person.chat_id, [relay], delay=delay, seal=True)
     turn.note(turn.t("a.sent"))
     await turn.goto(VIEW)

@@ -14,6 +14,7 @@ from handlers.engine import Engine
 from handlers.turn import Services
 from storage import officers
 from storage.db import Database
+from storage.seal import Sealer
 from tests.support import Citizen, FakeClock, bangkok, rows
 
 REPORTER = "8080"
@@ -34,9 +35,17 @@ async def staff(db: Database) -> None:
         await bind(db, chat, division, role)
 
 
+SEALER = Sealer(bytes(range(32)))  # tests/conftest.py's key
+
+
 async def texts_to(db: Database, chat: str) -> list[str]:
+    """What is queued for ``chat``: in clear, in order; then what is sealed for it (about an
+    anonymous report: each on a lane of its own, so in no particular order)."""
     found = await db.fetchall("SELECT payload FROM outbox WHERE chat_id = ? ORDER BY id", (chat,))
-    return [json.loads(r[0])["text"] for r in found]
+    sealed = [SEALER.open(blob) for (blob,) in await db.fetchall(
+        "SELECT sealed FROM outbox WHERE sealed IS NOT NULL")]
+    return [json.loads(r[0])["text"] for r in found] + sorted(
+        json.loads(m["payload"])["text"] for m in sealed if m["chat_id"] == chat)
 
 
 async def report(citizen: Citizen, division: str = "works", *, mode: str = "anonymous",
@@ -99,17 +108,26 @@ async def test_an_anonymous_report_keeps_nothing_of_its_reporter(
     # The chat is in memory: no conversation row, no plain outbox row, no dedup timing.
     assert rows(path, "SELECT COUNT(*) FROM conversations WHERE chat_id = ?", (REPORTER,)) == [(0,)]
     assert rows(path, "SELECT COUNT(*) FROM outbox WHERE chat_id = ?", (REPORTER,)) == [(0,)]
-    assert {m["chat_id"] for m in sealed(services, path)} == {REPORTER}
+    assert {m["chat_id"] for m in sealed(services, path)} == {REPORTER, INTEGRITY}
     # The alert went to the integrity officer only: not the works division, not a head.
-    assert (await texts_to(db, INTEGRITY))[0].startswith(f"🛡️ เรื่องแจ้งเบาะแสใหม่ {case[0]}")
-    alert = (await texts_to(db, INTEGRITY))[0]
+    (alert,) = await texts_to(db, INTEGRITY)
+    assert alert.startswith(f"🛡️ เรื่องแจ้งเบาะแสใหม่ {case[0]}")
     assert "ผู้แจ้ง: ไม่ระบุตัวตน" in alert and "กองที่ถูกแจ้ง: กองช่าง" in alert
     assert "แจ้งความคืบหน้าภายใน: 8 ธ.ค. 2569" in alert  # 5 working days; Mon 7 Dec is off
     for chat in (WORKS, CLERK_HEAD, CENTRE_HEAD):
         assert await texts_to(db, chat) == []
-    # It leaves 5 to 30 minutes later, at random: its arrival must not date the report.
-    (not_before,), = rows(path, "SELECT not_before FROM outbox WHERE chat_id = ?", (INTEGRITY,))
+    # It leaves 5 to 30 minutes later, at random, sealed and dated by day: neither its
+    # arrival nor its row dates the report.
+    (not_before, created_at), = rows(path, "SELECT not_before, created_at FROM outbox "
+                                           "WHERE not_before > 0")
     assert time.time() + 5 * 60 - 60 <= not_before <= time.time() + 30 * 60
+    assert created_at == "2026-11-29T17:00:00+00:00"
+    assert not any(case[0] in payload for (payload,) in rows(path, "SELECT payload FROM outbox"))
+    assert all(i < 0 for (i,) in rows(path, "SELECT id FROM outbox WHERE sealed IS NOT NULL"))
+    # Nor do its row ids: the case and its events sit in a random range below zero.
+    (case_id, event_id), = rows(path, "SELECT c.id, e.id FROM cases c JOIN case_events e "
+                                      "ON e.case_id = c.id")
+    assert case_id < 0 and case_id < event_id < case_id + (1 << 20)
 
     (notify,) = await citizen.press("saved")
     assert notify.delete == (receipt.remember,)  # the message with the code is deleted
@@ -148,12 +166,11 @@ async def test_the_reporter_follows_up_answers_and_adds_with_the_code(
     assert answered.text == "ส่งให้ผู้รับเรื่องแล้วค่ะ ขอบคุณค่ะ"
     assert "💬 ท่านตอบ: 3,000 บาท จ่ายเป็นเงินสด" in view.text
     assert citizen.buttons() == ["➕ เพิ่มข้อมูล", "🏠 เมนูหลัก"]  # nothing left to answer
-    assert (await texts_to(db, INTEGRITY))[-1] == (
-        f"💬 ผู้ร้องตอบเรื่อง {label}:\n3,000 บาท จ่ายเป็นเงินสด")
+    assert f"💬 ผู้ร้องตอบเรื่อง {label}:\n3,000 บาท จ่ายเป็นเงินสด" in await texts_to(db, INTEGRITY)
     await citizen.press("add")
     await citizen.photo("ab" * 32)
     assert rows(db.path, "SELECT sha256 FROM case_photos") == [("ab" * 32,)]
-    assert (await texts_to(db, INTEGRITY))[-1] == f"➕ ผู้แจ้งเพิ่มข้อมูลเรื่อง {label}:\n(รูปถ่าย)"
+    assert f"➕ ผู้แจ้งเพิ่มข้อมูลเรื่อง {label}:\n(รูปถ่าย)" in await texts_to(db, INTEGRITY)
     assert [k for (k,) in rows(db.path, "SELECT kind FROM case_events ORDER BY id")] == [
         "filed", "accept", "asked", "answered", "added"]
     # Every time kept is a day.
@@ -216,7 +233,8 @@ async def test_a_report_about_the_integrity_officers_division_goes_to_the_fallba
     await report(Citizen(engine, chat_id=REPORTER), division="clerk")
     (label, route), = rows(db.path, "SELECT reference, route FROM cases")
     assert route == "fallback"
-    assert (await texts_to(db, CENTRE_HEAD))[0].startswith("🛡️ เรื่องแจ้งเบาะแสใหม่")
+    (alert,) = await texts_to(db, CENTRE_HEAD)
+    assert alert.startswith("🛡️ เรื่องแจ้งเบาะแสใหม่")
     # The clerk's head is a fallback receiver, but the report is about the clerk's office.
     for chat in (INTEGRITY, CLERK_HEAD, WORKS):
         assert await texts_to(db, chat) == []

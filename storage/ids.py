@@ -1,0 +1,46 @@
+"""Row ids that say nothing of when a row was written.
+
+SQLite numbers rows in order, so a row's id places it between rows whose times are exact.
+An anonymous report, its events and the messages sealed for its reporter therefore take ids
+from ranges of their own, below zero: a range starts at a random (or, for a lane, a
+hashed) multiple of ``SPAN``, and rows within it count up, so one report's events and one
+lane's messages keep their order. Everything else counts up from 1 as usual; those ids are
+given explicitly, since SQLite's own "largest id + 1" would follow a negative id when a
+table holds nothing else.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from storage.db import Tx
+
+SPAN = 1 << 20  # rows a hidden range holds
+_RANGES = 1 << 40  # hidden ranges: collisions are as likely as guessing a 40-bit number
+
+
+def random_base() -> int:
+    return -(secrets.randbelow(_RANGES) + 1) * SPAN
+
+
+def lane_base(lane: str) -> int:
+    """The range of an outbox lane (a random string already): derived, so that every batch
+    on the lane continues its range."""
+    number = int.from_bytes(hashlib.sha256(lane.encode()).digest()[:5], "big")
+    return -(number + 1) * SPAN
+
+
+async def next_plain(tx: Tx, table: str) -> int:
+    """The next ordinary id of ``table`` (names come from our code, never from input)."""
+    row = await tx.fetchone(f"SELECT COALESCE(MAX(id), 0) + 1 AS n FROM {table} WHERE id > 0")
+    assert row is not None
+    return int(row["n"])
+
+
+async def next_hidden(tx: Tx, table: str, base: int) -> int:
+    """The next id in the hidden range starting at ``base``."""
+    row = await tx.fetchone(
+        f"SELECT COALESCE(MAX(id), ?) + 1 AS n FROM {table} WHERE id > ? AND id < ?",
+        (base, base, base + SPAN))
+    assert row is not None
+    return int(row["n"])
