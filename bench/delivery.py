@@ -63,7 +63,7 @@ async def run_delivery(n_telegram: int, n_line: int, workdir: Path, *, lose_answ
     from linebot.v3.messaging import (AsyncApiClient, AsyncMessagingApi,
                                       AsyncMessagingApiBlob, Configuration)
     from telegram import Bot
-    from telegram.request import HTTPXRequest
+    from bot.transport import AiohttpRequest
 
     from bot.delivery import LINE_PACING, TELEGRAM_PACING, DeliveryWorker
     from bot.line import LineChannel
@@ -106,7 +106,7 @@ async def run_delivery(n_telegram: int, n_line: int, workdir: Path, *, lose_answ
             line.fail("push", 500, count=fail_pushes)
 
         bot = Bot(TOKEN, base_url=tg.api_base_url, base_file_url=file_base_url(tg.api_base_url),
-                  request=HTTPXRequest(connection_pool_size=TELEGRAM_PACING.concurrency + 2))
+                  request=AiohttpRequest(connection_pool_size=TELEGRAM_PACING.concurrency + 2))
         await bot.initialize()
         media = MediaStore(workdir / "media")
         telegram = TelegramChannel(bot, None, media, SECRET)  # type: ignore[arg-type]

@@ -20,9 +20,7 @@ from bench.procs import kill_all_sync, stop_all
 from bench.run import flow_run, med, ms, table
 
 LADDER = (
-    ("ours as is (pacing lifted)", ""),
-    ("+ sniffio importable", "sniffio"),
-    ("+ PTB Bot over aiohttp (BaseRequest)", "sniffio,ptbaiohttp"),
+    ("ours as is (pacing lifted; PTB over aiohttp since 2026-11-28)", ""),
     ("+ raw aiohttp sends instead (no PTB)", "sniffio,rawsend"),
     ("+ dict → Incoming (no Update.de_json)", "sniffio,rawsend,fastin"),
     ("+ sync sqlite3 on the loop", "sniffio,rawsend,fastin,syncsql"),

@@ -9,8 +9,6 @@ and none of it is safe as is (see each patch for what a real change must also ha
     rawsend       TelegramChannel.send and the button acknowledgement POST JSON with one
                   keep-alive aiohttp session and read only ``ok``/``description``, instead of
                   PTB's Bot → HTTPXRequest → httpx → parse the answer into a ``Message``.
-    ptbaiohttp    keep PTB's Bot (and its parsing of answers) but give it an aiohttp-based
-                  ``BaseRequest`` instead of ``HTTPXRequest``: transport only.
     fastin        the webhook turns the update dict into ``Incoming`` directly (text, button,
                   location, contact; anything else falls back to PTB's ``Update.de_json``).
     webhookreply  (needs fastin) a step with exactly one reply, in a chat with nothing else
@@ -81,7 +79,7 @@ def before_imports(spec: str) -> None:
 def apply(spec: str) -> set[str]:
     FLAGS.update(_flags(spec))
     unknown = FLAGS - {"sniffio", "rawsend", "fastin", "webhookreply", "noack", "countsql",
-                       "syncsql", "batch", "nolinebot", "ptbaiohttp"}
+                       "syncsql", "batch", "nolinebot"}
     if unknown:
         raise SystemExit(f"unknown BENCH_WHATIF flags: {sorted(unknown)}")
     if "webhookreply" in FLAGS:
@@ -90,9 +88,6 @@ def apply(spec: str) -> set[str]:
         import httpcore._synchronization as sync
         sync.current_async_library = lambda: "asyncio"  # type: ignore[assignment]
     from bot.telegram import TelegramChannel
-    if "ptbaiohttp" in FLAGS:
-        import bot.service
-        bot.service.HTTPXRequest = _aiohttp_request  # type: ignore[assignment]
     if "batch" in FLAGS:
         TelegramChannel.max_batch = 5
     if "rawsend" in FLAGS:
@@ -437,53 +432,3 @@ def _time_worker() -> None:
     outbox.mark_sent = timed("mark_sent", outbox.mark_sent)  # type: ignore[assignment]
 
 
-# -- ptbaiohttp ------------------------------------------------------------------------------------
-def _aiohttp_request(connection_pool_size: int = 64, read_timeout: float | None = 5.0,
-                     **_: Any) -> Any:
-    from telegram.error import NetworkError, TimedOut
-    from telegram.request import BaseRequest
-
-    class AiohttpRequest(BaseRequest):
-        def __init__(self) -> None:
-            self._session: aiohttp.ClientSession | None = None
-            self._read_timeout = read_timeout
-
-        @property
-        def read_timeout(self) -> float | None:
-            return self._read_timeout
-
-        async def initialize(self) -> None:
-            if self._session is None or self._session.closed:
-                self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(
-                    limit=max(connection_pool_size, 1)))
-
-        async def shutdown(self) -> None:
-            if self._session is not None:
-                await self._session.close()
-
-        async def do_request(self, url, method, request_data=None, read_timeout=None,  # type: ignore[no-untyped-def, override]
-                             write_timeout=None, connect_timeout=None, pool_timeout=None):
-            await self.initialize()
-            timeout = read_timeout if isinstance(read_timeout, (int, float)) else 5.0
-            data: Any = None
-            if request_data is not None:
-                if request_data.contains_files:
-                    form = aiohttp.FormData()
-                    for key, value in request_data.json_parameters.items():
-                        form.add_field(key, value)
-                    for key, (filename, content, mime) in request_data.multipart_data.items():
-                        form.add_field(key, content, filename=filename, content_type=mime)
-                    data = form
-                else:
-                    data = request_data.json_parameters
-            try:
-                async with self._session.request(  # type: ignore[union-attr]
-                        method, url, data=data,
-                        timeout=aiohttp.ClientTimeout(total=timeout + 5)) as resp:
-                    return resp.status, await resp.read()
-            except asyncio.TimeoutError as exc:
-                raise TimedOut from exc
-            except aiohttp.ClientError as exc:
-                raise NetworkError(f"aiohttp: {exc}") from exc
-
-    return AiohttpRequest()

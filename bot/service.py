@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot.delivery import LINE_PACING, TELEGRAM_PACING, DeliveryWorker, Pacing
 from bot.media import MediaStore
 from bot.settings import Settings
+from bot.transport import AiohttpRequest
 from bot.telegram import ALLOWED_UPDATES, TelegramChannel
 from handlers.engine import Engine
 from handlers.limits import FloodGate
@@ -132,8 +132,8 @@ class Service:
             s.telegram_bot_token,  # type: ignore[arg-type]
             base_url=s.telegram_api_base_url,
             base_file_url=file_base_url(s.telegram_api_base_url),
-            request=HTTPXRequest(connection_pool_size=self.pacing.concurrency + 2),
-            get_updates_request=HTTPXRequest(read_timeout=40),
+            request=AiohttpRequest(connection_pool_size=self.pacing.concurrency + 2),
+            get_updates_request=AiohttpRequest(read_timeout=40),
         )
         await bot.initialize()
         return TelegramChannel(bot, self.engine, media, s.telegram_webhook_secret)
