@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.sandbox.line_api import LineEmulator
@@ -40,8 +41,14 @@ async def test_an_update_arriving_while_another_process_locks_the_file_waits_for
         assert await asyncio.wait_for(locker.stdout.readline(), 10) == b"locked\n"
         loop = asyncio.get_running_loop()
         began = loop.time()
-        (_, telegram_status), (_, line_status) = await asyncio.gather(
+        updates = asyncio.gather(
             emulator.send(801, text="/start"), line.send("U" + "8" * 32, follow=True))
+        # The wait for the lock is awaited, not slept in SQLite: the service goes on serving.
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{service.url}/healthz") as health:
+                assert health.status == 200
+        assert locker.returncode is None  # answered while the file was still locked
+        (_, telegram_status), (_, line_status) = await updates
         waited = loop.time() - began
         assert await asyncio.wait_for(locker.wait(), 10) == 0
     finally:
