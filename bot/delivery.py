@@ -77,9 +77,8 @@ class Pacing:
     concurrency: int = 16
 
 
-# Telegram (Bot API FAQ): 1 message/s per chat, 20/min per group, 30/s overall. One short of
-# 30: the pace is kept from when sends start, Telegram counts when they arrive.
-TELEGRAM_PACING = Pacing(per_second=29)
+# Telegram (Bot API FAQ): 1 message/s per chat, 20/min per group, 30/s overall.
+TELEGRAM_PACING = Pacing(per_second=30)
 LINE_PACING = Pacing(per_chat_interval=0.0, per_group_interval=0.0, per_second=100,
                      throttle_wait=600.0)
 
@@ -96,8 +95,10 @@ class DeliveryWorker:
         self._grace = 10.0
         self._in_flight: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._chat_last: dict[tuple[str, str], float] = {}
+        # Per platform: when recent sends were answered, and how many are on their way.
         self._recent: dict[str, collections.deque[float]] = collections.defaultdict(
             collections.deque)
+        self._busy: collections.Counter[str] = collections.Counter()
         for sender in senders:
             self.add(sender, (pacing or {}).get(sender.platform, Pacing()))
 
@@ -165,15 +166,18 @@ class DeliveryWorker:
                 if last is not None and now - last < interval:
                     next_in = min(next_in, interval - (now - last))
                     continue
+                # A send counts against the platform's rate from its start until a second
+                # after its answer: the platform counts it when it arrives, somewhere in
+                # between, so no second of the platform's can ever see more than per_second.
                 while recent and now - recent[0] >= 1.0:
                     recent.popleft()
-                if len(recent) >= pacing.per_second:
-                    next_in = min(next_in, 1.0 - (now - recent[0]))
+                if len(recent) + self._busy[platform] >= pacing.per_second:
+                    next_in = min(next_in, 1.0 - (now - recent[0]) if recent else 0.01)
                     break
                 if len(self._in_flight) >= pacing.concurrency:
                     next_in = min(next_in, 0.01)
                     break
-                recent.append(now)
+                self._busy[platform] += 1
                 self._chat_last[key] = now
                 task = asyncio.create_task(self._send(sender, pacing, item))
                 self._in_flight[key] = task
@@ -190,7 +194,10 @@ class DeliveryWorker:
         finally:
             # Pace from when the platform answered: the next message to this chat then
             # arrives at least the interval after this one did, however slow the network.
-            self._chat_last[(sender.platform, head.chat_id)] = time.monotonic()
+            answered = time.monotonic()
+            self._chat_last[(sender.platform, head.chat_id)] = answered
+            self._busy[sender.platform] -= 1
+            self._recent[sender.platform].append(answered)
 
     async def _send_batch(self, sender: Sender, pacing: Pacing, head: OutboxItem) -> None:
         items = await outbox.batch_from(self.db, head, sender.max_batch)
