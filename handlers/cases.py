@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 from handlers.case_rules import NEW
 from handlers.workdays import BANGKOK, buddhist_year
-from handlers.types import Reply
 from storage import cases as case_store
-from storage import events, outbox
+from storage import events
 from storage.db import Tx
 
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
@@ -80,15 +79,3 @@ async def file_grievance(tx: Tx, draft: Draft, *, code: str, platform: str, chat
     ), draft.photos)
     await events.record(tx, case_id, at, "citizen", "filed", None, NEW)
     return Filed(reference, received_on, due_on)
-
-
-async def tell_citizen(tx: Tx, reference: str, replies: list[Reply]) -> bool:
-    """Queue ``replies`` to whoever filed ``reference``, on the platform they filed it from
-    (a push on LINE: there is no event to reply to). False if there is no such case."""
-    row = await case_store.find(tx, reference)
-    if row is None:
-        return False
-    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    await outbox.enqueue(tx, row["platform"], row["chat_id"], [r.to_json() for r in replies],
-                         stamp)
-    return True

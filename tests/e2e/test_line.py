@@ -12,8 +12,9 @@ from bot.media import clean_image
 from bot.sandbox.line_api import LineEmulator
 from bot.sandbox.telegram_api import TelegramEmulator
 from bot.service import Service
-from handlers.cases import tell_citizen
 from handlers.types import Reply
+from storage import cases as case_store
+from storage import outbox
 from tests.e2e.conftest import StartService
 from tests.support import (
     LineCitizen,
@@ -245,9 +246,12 @@ async def test_one_register_across_platforms_and_answers_go_back_where_the_case_
     assert mine.startswith("เลขที่เรื่อง: KS-2569-00002\nหมวด: น้ำประปา")
 
     pushes_before = line.pushes_sent
-    async with service.db.transaction() as tx:
+    async with service.db.transaction() as tx:  # what an officer's action queues: news
         for reference in ("KS-2569-00001", "KS-2569-00002"):
-            await tell_citizen(tx, reference, [Reply(f"ข่าวเรื่อง {reference}")])
+            case = await case_store.find(tx, reference)
+            await outbox.enqueue(tx, case["platform"], case["chat_id"],
+                                 [Reply(f"ข่าวเรื่อง {reference}").to_json()],
+                                 "2026-11-30T03:00:00+00:00")
     service.worker.wake()
     assert (await line.wait_for(USER, line_citizen.seen + 1))[-1] == {
         **line.messages(USER)[-1], "text": "ข่าวเรื่อง KS-2569-00001", "via": "push"}
