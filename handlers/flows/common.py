@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 
-from handlers.turn import Turn
+from handlers.turn import Turn, step
 from handlers.types import Choice
 from handlers.workdays import BANGKOK
 from storage import cases as case_store
@@ -45,3 +46,41 @@ async def over_daily_limit(turn: Turn) -> bool:
         return False
     turn.note(turn.t("limit.cases", count=count, phone=turn.muni.phone))
     return True
+
+
+PHOTOS_MAX = 5
+
+
+def photos_step(name: str, *, ask: str, then: Callable[[Turn], Awaitable[None]]) -> None:
+    """Register step ``name``: up to ``PHOTOS_MAX`` photos into the draft's ``photos``,
+    asked with text ``ask``, offering Skip (none yet) or Done, and Cancel; ``then`` moves on.
+    A grievance's photos and a report's evidence are the same step."""
+
+    def photos(turn: Turn) -> list[str]:
+        photos_list: list[str] = turn.data.setdefault("draft", {}).setdefault("photos", [])
+        return photos_list
+
+    def choices(turn: Turn) -> list[Choice]:
+        first = turn.choice("done", "done") if photos(turn) else turn.choice("skip", "skip")
+        return [first, turn.choice("cancel", "g.cancel")]
+
+    async def prompt(turn: Turn) -> None:
+        have = len(photos(turn))
+        text = (turn.t("g.photos.got", count=have, left=PHOTOS_MAX - have) if have
+                else turn.t(ask, max=PHOTOS_MAX))
+        turn.say(text, choices(turn), request="photo")
+
+    async def receive(turn: Turn) -> None:
+        if turn.incoming.photo is not None:
+            photos(turn).append(turn.incoming.photo.sha256)
+            if len(photos(turn)) < PHOTOS_MAX:
+                await turn.reprompt()
+                return
+            turn.note(turn.t("g.photos.full", max=PHOTOS_MAX))
+        elif turn.incoming.choice not in ("skip", "done"):
+            turn.say(turn.t("g.photos.wait", button=choices(turn)[0].label), choices(turn),
+                     request="photo")
+            return
+        await then(turn)
+
+    step(name, prompt=prompt)(receive)

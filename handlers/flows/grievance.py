@@ -11,7 +11,13 @@ from typing import Any
 
 from handlers.cases import Draft, file_grievance
 from handlers.casework import OFFICER_LANG, alert_division
-from handlers.flows.common import MENU, describe_location, menu_choices, over_daily_limit
+from handlers.flows.common import (
+    MENU,
+    describe_location,
+    menu_choices,
+    over_daily_limit,
+    photos_step,
+)
 from handlers.turn import Turn, step
 from handlers.types import Card, Choice, Location
 from handlers.texts import t
@@ -20,7 +26,6 @@ from storage import cases as case_store
 
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000
 ADDRESS_MIN, ADDRESS_MAX = 3, 300
-PHOTOS_MAX = 5
 
 CATEGORY, DESCRIPTION, LOCATION = "g.category", "g.description", "g.location"
 PHOTOS, PHONE, SUMMARY, EDIT = "g.photos", "g.phone", "g.summary", "g.edit"
@@ -129,35 +134,11 @@ def plausible(location: Location) -> bool:
 
 
 # -- photos --------------------------------------------------------------------------------
-def photo_choices(turn: Turn) -> list[Choice]:
-    have = len(draft(turn).get("photos", []))
-    first = turn.choice("done", "done") if have else turn.choice("skip", "skip")
-    return [first, cancel_choice(turn)]
+async def after_photos(turn: Turn) -> None:
+    await advance(turn, PHOTOS)
 
 
-async def prompt_photos(turn: Turn) -> None:
-    have = len(draft(turn).get("photos", []))
-    text = (turn.t("g.photos.got", count=have, left=PHOTOS_MAX - have) if have
-            else turn.t("g.photos", max=PHOTOS_MAX))
-    turn.say(text, photo_choices(turn), request="photo")
-
-
-@step(PHOTOS, prompt=prompt_photos)
-async def receive_photos(turn: Turn) -> None:
-    photos: list[str] = draft(turn).setdefault("photos", [])
-    incoming = turn.incoming
-    if incoming.photo is not None:
-        photos.append(incoming.photo.sha256)
-        if len(photos) >= PHOTOS_MAX:
-            turn.note(turn.t("g.photos.full", max=PHOTOS_MAX))
-            await advance(turn, PHOTOS)
-        else:
-            await turn.reprompt()
-    elif incoming.choice in ("skip", "done"):
-        await advance(turn, PHOTOS)
-    else:
-        button = photo_choices(turn)[0].label
-        turn.say(turn.t("g.photos.wait", button=button), photo_choices(turn), request="photo")
+photos_step(PHOTOS, ask="g.photos", then=after_photos)
 
 
 # -- phone ---------------------------------------------------------------------------------

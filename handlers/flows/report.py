@@ -25,7 +25,7 @@ from handlers.casework import (
     record,
 )
 from handlers.deadlines import resume_fields
-from handlers.flows.common import MENU, menu_choices, over_daily_limit
+from handlers.flows.common import MENU, menu_choices, over_daily_limit, photos_step
 from handlers.flows.officer import officer_reply_about
 from handlers.texts import t
 from handlers.turn import Turn, step
@@ -41,7 +41,7 @@ INTRO, DIVISION, WHAT, WHEN, EVIDENCE, TOLD, SUMMARY = (
 SAVED, NOTIFY, CODE, VIEW, ANSWER, ADD = (
     "a.saved", "a.notify", "a.code", "a.view", "a.answer", "a.add")
 PRIVATE_STEPS = ("r.", "a.", MENU)  # where a private chat may stand and stay private
-WHAT_MIN, WHAT_MAX, WHEN_MIN, WHEN_MAX, EVIDENCE_MAX = 10, 2000, 3, 300, 5
+WHAT_MIN, WHAT_MAX, WHEN_MIN, WHEN_MAX = 10, 2000, 3, 300
 LABEL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 PLATFORMS = {"telegram": "Telegram", "line": "LINE"}
 
@@ -143,33 +143,11 @@ async def receive_when(turn: Turn) -> None:
     await turn.goto(EVIDENCE)
 
 
-def evidence_choices(turn: Turn) -> list[Choice]:
-    have = len(draft(turn).get("photos", []))
-    return [turn.choice("done", "done") if have else turn.choice("skip", "skip"),
-            cancel_choice(turn)]
-
-
-async def prompt_evidence(turn: Turn) -> None:
-    have = len(draft(turn).get("photos", []))
-    text = (turn.t("g.photos.got", count=have, left=EVIDENCE_MAX - have) if have
-            else turn.t("r.evidence", max=EVIDENCE_MAX))
-    turn.say(text, evidence_choices(turn), request="photo")
-
-
-@step(EVIDENCE, prompt=prompt_evidence)
-async def receive_evidence(turn: Turn) -> None:
-    photos: list[str] = draft(turn).setdefault("photos", [])
-    if turn.incoming.photo is not None:
-        photos.append(turn.incoming.photo.sha256)
-        if len(photos) < EVIDENCE_MAX:
-            await turn.reprompt()
-            return
-        turn.note(turn.t("g.photos.full", max=EVIDENCE_MAX))
-    elif turn.incoming.choice not in ("skip", "done"):
-        turn.note(turn.t("g.photos.wait", button=evidence_choices(turn)[0].label))
-        await turn.reprompt()
-        return
+async def after_evidence(turn: Turn) -> None:
     await turn.goto(TOLD)
+
+
+photos_step(EVIDENCE, ask="r.evidence", then=after_evidence)
 
 
 async def prompt_told(turn: Turn) -> None:
