@@ -99,6 +99,18 @@ class Citizen:
         return [c.label for r in self.last for c in r.choices]
 
 
+async def grievance_to_summary(citizen: Citizen, text: str = "ถนนทรุดตัวเป็นแอ่งลึก หน้าโรงเรียน"
+                               ) -> None:
+    """The shortest grievance through the engine, up to its summary (no location, photo or
+    phone): pressing "confirm" files it."""
+    await citizen.text("/start")
+    await citizen.press("menu:file")
+    await citizen.press("cat:road")
+    await citizen.text(text)
+    for _ in range(3):
+        await citizen.press("skip")
+
+
 class TelegramCitizen:
     """A person in a private chat with the bot, played through the Telegram emulation.
 

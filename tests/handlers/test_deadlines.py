@@ -11,7 +11,7 @@ from handlers.engine import Engine
 from handlers.turn import Services
 from storage import officers
 from storage.db import Database
-from tests.support import Citizen, FakeClock, bangkok
+from tests.support import Citizen, FakeClock, bangkok, grievance_to_summary
 
 # Filed Monday 30 Nov 2026 at 10:00: received that day; to be taken (acknowledged) by
 # Tue 1 Dec; result due Wed 23 Dec (15 working days; Mon 7 and Thu 10 Dec are holidays).
@@ -34,12 +34,7 @@ async def filed(engine: Engine, db: Database) -> Citizen:
                                  (CENTRE, "planning", "centre")):
         await bind(db, chat, division, role)
     citizen = Citizen(engine, chat_id="1001")
-    await citizen.text("/start")
-    await citizen.press("menu:file")
-    await citizen.press("cat:road")
-    await citizen.text("ถนนทรุดตัวเป็นแอ่งลึก หน้าโรงเรียน")
-    for _ in range(3):
-        await citizen.press("skip")
+    await grievance_to_summary(citizen)
     await citizen.press("confirm")
     return citizen
 

@@ -11,7 +11,7 @@ from handlers.limits import FloodGate
 from handlers.turn import Services
 from storage.db import Database
 from tests.conftest import UNHURRIED
-from tests.support import Citizen, FakeClock, rows
+from tests.support import Citizen, FakeClock, grievance_to_summary, rows
 
 
 def test_a_burst_then_a_steady_rate_and_one_warning_per_flood() -> None:
@@ -30,15 +30,6 @@ def capped(db: Database, services: Services) -> Engine:
     """An engine whose municipality allows 2 cases a day per citizen."""
     muni = dataclasses.replace(services.municipality, cases_per_day=2)
     return Engine(db, dataclasses.replace(services, municipality=muni), flood=UNHURRIED)
-
-
-async def grievance_to_summary(citizen: Citizen, text: str) -> None:
-    await citizen.text("/start")
-    await citizen.press("menu:file")
-    await citizen.press("cat:road")
-    await citizen.text(text)
-    for _ in range(3):
-        await citizen.press("skip")
 
 
 async def test_a_citizen_files_so_many_cases_a_day_and_keeps_the_draft_for_tomorrow(

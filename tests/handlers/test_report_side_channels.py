@@ -24,19 +24,14 @@ from tests.handlers.test_report import (  # noqa: F401 (staff is a fixture)
     staff,
     texts_to,
 )
-from tests.support import Citizen, FakeClock, bangkok, jpeg, rows
+from tests.support import Citizen, FakeClock, bangkok, grievance_to_summary, jpeg, rows
 
 DAY = "2026-11-29T17:00:00+00:00"  # midnight starting Mon 30 Nov 2026, Thai time
 
 
 async def grievance(engine: Engine, chat: str) -> None:
     citizen = Citizen(engine, chat_id=chat)
-    await citizen.text("/start")
-    await citizen.press("menu:file")
-    await citizen.press("cat:road")
-    await citizen.text("ถนนทรุดตัวเป็นแอ่งลึก หน้าโรงเรียน")
-    for _ in range(3):
-        await citizen.press("skip")
+    await grievance_to_summary(citizen)
     await citizen.press("confirm")
 
 
@@ -234,7 +229,7 @@ async def test_photos_in_use_include_drafts_private_and_saved(
     await citizen.press("menu:file")
     await citizen.press("cat:road")
     await citizen.text("ถนนทรุดตัวเป็นแอ่งลึก หน้าโรงเรียน")
-    await citizen.press("skip")
+    await citizen.press("skip")  # the location: the draft now waits for photos
     await citizen.photo(saved)
     reporter = Citizen(engine, chat_id=REPORTER)
     await reporter.text("/start")
