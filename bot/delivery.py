@@ -1,6 +1,9 @@
 """The delivery worker: sends queued replies through each platform's real SDK.
 
 It takes only the oldest pending reply of each chat, so a chat's messages arrive in order;
+it knows each chat's oldest reply from memory, reading again only the chats it is told
+something was queued for (or just sent to), and the whole outbox once a second (rows other
+processes queued; a scan per message was a tenth of the service's CPU under load);
 paces sends to the platform's limits (Telegram: 1 message/s per chat, 30/s overall); retries
 network errors and 5xx with growing backoff, waits out 429's ``retry_after``, and marks a
 reply 'failed' (kept, visible with ``python -m bot outbox``) only when the platform refuses
@@ -83,6 +86,17 @@ LINE_PACING = Pacing(per_chat_interval=0.0, per_group_interval=0.0, per_second=1
                      throttle_wait=600.0)
 
 
+RESCAN = 1.0  # seconds between reads of every chat's oldest reply
+HEADS_READ = 2000  # chats read per rescan, oldest first (the rest wait for a later one)
+# A reply in a webhook's answer is carried out after our answer reaches the platform: it is
+# counted as sent this much later than the moment it was granted.
+ANSWER_LAG = 0.25
+# No platform reports on a call carried in a webhook's answer, so none is made for this long
+# after a send failed for a reason that is not the message's own (a 429, a 5xx, the network):
+# while the platform is in trouble, every message goes by a request whose result is seen.
+TROUBLE_QUIET = 60.0
+
+
 class DeliveryWorker:
     def __init__(self, db: Database, senders: list[Sender],
                  pacing: dict[str, Pacing] | None = None, sealer: Sealer | None = None) -> None:
@@ -99,6 +113,11 @@ class DeliveryWorker:
         self._recent: dict[str, collections.deque[float]] = collections.defaultdict(
             collections.deque)
         self._busy: collections.Counter[str] = collections.Counter()
+        # Each chat's oldest pending row not yet on its way, per platform; chats to read again.
+        self._heads: dict[str, dict[str, OutboxItem]] = collections.defaultdict(dict)
+        self._dirty: set[tuple[str, str]] = set()
+        self._rescan_at = 0.0
+        self._troubled_until: dict[str, float] = {}
         for sender in senders:
             self.add(sender, (pacing or {}).get(sender.platform, Pacing()))
 
@@ -106,8 +125,13 @@ class DeliveryWorker:
         self.senders[sender.platform] = sender
         self.pacing[sender.platform] = pacing
 
-    def wake(self) -> None:
-        """New replies were queued: look at the outbox now rather than at the next timer."""
+    def wake(self, chats: list[tuple[str, str]] | None = None) -> None:
+        """New replies were queued for ``chats`` ((platform, outbox chat) pairs; None: who
+        knows where): look at them now rather than at the next rescan."""
+        if chats is None:
+            self._rescan_at = 0.0
+        else:
+            self._dirty.update(chats)
         self._wake.set()
 
     async def run(self) -> None:
@@ -117,6 +141,7 @@ class DeliveryWorker:
                 delay = await self._tick()
             except Exception:  # the database locked or full: keep the worker alive
                 log.exception("delivery round failed; retrying")
+                self._rescan_at = 0.0  # chats marked to read may have been lost with it
                 delay = 5.0
             if self._stopping:
                 break
@@ -145,25 +170,45 @@ class DeliveryWorker:
             log.warning("%d send(s) still in flight at shutdown stay queued", len(late))
             await asyncio.wait(late)
 
+    async def _read_heads(self) -> float:
+        """Bring the known heads up to date; seconds until the next rescan."""
+        now = time.monotonic()
+        if now >= self._rescan_at:
+            self._rescan_at = now + RESCAN
+            self._dirty.clear()
+            for platform in self.senders:
+                self._heads[platform] = {
+                    h.chat_id: h for h in await outbox.heads(self.db, platform, HEADS_READ)
+                    if (platform, h.chat_id) not in self._in_flight}
+        else:
+            dirty, self._dirty = self._dirty, set()
+            for platform, chat_id in dirty:
+                if platform not in self.senders or (platform, chat_id) in self._in_flight:
+                    continue  # read again when its send is done
+                head = await outbox.head(self.db, platform, chat_id)
+                if head is None:
+                    self._heads[platform].pop(chat_id, None)
+                else:
+                    self._heads[platform][chat_id] = head
+        return max(0.0, self._rescan_at - time.monotonic())
+
     async def _tick(self) -> float:
         """Start every send that is due and allowed; return seconds until the next may be."""
-        next_in = 1.0
+        next_in = await self._read_heads()
         for platform, sender in self.senders.items():
             pacing = self.pacing[platform]
-            heads = await outbox.heads(self.db, platform, limit=500)
+            known = self._heads[platform]
             now_wall, now = time.time(), time.monotonic()
             recent = self._recent[platform]
-            for item in heads:
+            for item in sorted(known.values(), key=_oldest):
                 key = (platform, item.chat_id)
-                if key in self._in_flight:
-                    continue
                 if item.not_before > now_wall:
                     next_in = min(next_in, item.not_before - now_wall)
                     continue
                 last = self._chat_last.get(key)
                 interval = (pacing.per_group_interval if sender.is_group(item.chat_id)
                             else pacing.per_chat_interval)
-                if last is not None and now - last < interval:
+                if interval and last is not None and now - last < interval:
                     next_in = min(next_in, interval - (now - last))
                     continue
                 # A send counts against the platform's rate from its start until a second
@@ -179,13 +224,42 @@ class DeliveryWorker:
                     break
                 self._busy[platform] += 1
                 self._chat_last[key] = now
+                del known[item.chat_id]
                 task = asyncio.create_task(self._send(sender, pacing, item))
                 self._in_flight[key] = task
                 task.add_done_callback(lambda _t, key=key: self._done(key))
         return max(next_in, 0.001)
 
+    def take_answer_slot(self, platform: str, chat_id: str) -> bool:
+        """May a reply leave now in a webhook's answer (which no send of ours reports on)?
+        Only when the pace would let the worker send it now and no send to the platform
+        has failed lately (``TROUBLE_QUIET``); then it is counted as sent, a little after
+        now, when the platform carries it out."""
+        pacing = self.pacing.get(platform)
+        key = (platform, chat_id)
+        now = time.monotonic()
+        if (pacing is None or key in self._in_flight or self._stopping
+                or now < self._troubled_until.get(platform, 0.0)):
+            return False
+        last = self._chat_last.get(key)
+        sender = self.senders[platform]
+        interval = (pacing.per_group_interval if sender.is_group(chat_id)
+                    else pacing.per_chat_interval)
+        if interval and last is not None and now - last < interval:
+            return False
+        recent = self._recent[platform]
+        while recent and now - recent[0] >= 1.0:
+            recent.popleft()
+        if len(recent) + self._busy[platform] >= pacing.per_second:
+            return False
+        carried_at = now + ANSWER_LAG
+        self._chat_last[key] = carried_at
+        recent.append(carried_at)
+        return True
+
     def _done(self, key: tuple[str, str]) -> None:
         self._in_flight.pop(key, None)
+        self._dirty.add(key)  # its next row, or the same one again after a failure
         self._wake.set()
 
     async def _send(self, sender: Sender, pacing: Pacing, head: OutboxItem) -> None:
@@ -201,6 +275,9 @@ class DeliveryWorker:
 
     async def _send_batch(self, sender: Sender, pacing: Pacing, head: OutboxItem) -> None:
         items = await outbox.batch_from(self.db, head, sender.max_batch)
+        if not items:
+            return  # no longer pending (its chat was left or became private): nothing to send
+        head = items[0]
         ids = [i.id for i in items]
         stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         try:
@@ -261,6 +338,8 @@ class DeliveryWorker:
     async def _fail(self, head: OutboxItem, ids: list[int], pacing: Pacing,
                     failure: Failure) -> None:
         attempts = head.attempts + 1
+        if failure.kind != "permanent":  # the platform's trouble, not this message's
+            self._troubled_until[head.platform] = time.monotonic() + TROUBLE_QUIET
         if failure.kind == "permanent" or (failure.kind == "retry"
                                            and attempts >= pacing.max_attempts):
             log.warning("%s failed for good after %d attempts: %s", _which(head), attempts,
@@ -277,6 +356,10 @@ class DeliveryWorker:
         log.info("%s: %s; retry in %.1fs", _which(head), failure.reason, wait)
         await outbox.mark_retry(self.db, ids, time.time() + wait, failure.reason,
                                 count_attempt=failure.kind == "retry")
+
+
+def _oldest(item: OutboxItem) -> int:
+    return item.id
 
 
 def _which(item: OutboxItem) -> str:

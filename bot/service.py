@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -136,7 +137,9 @@ class Service:
             get_updates_request=AiohttpRequest(read_timeout=40),
         )
         await bot.initialize()
-        return TelegramChannel(bot, self.engine, media, s.telegram_webhook_secret)
+        return TelegramChannel(bot, self.engine, media, s.telegram_webhook_secret,
+                               answer_slot=partial(self.worker.take_answer_slot, "telegram")
+                               if s.telegram_reply_in_answer else None)
 
     def _line(self, media: MediaStore) -> LineChannel:
         from linebot.v3.messaging import (

@@ -45,6 +45,9 @@ class Settings:
     # database (made on first start); in production keep it off the database's disk and
     # out of its backups.
     seal_key_file: Path = Path("data/seal.key")
+    # A step's one reply rides in the webhook's answer (a Bot API call with no request of its
+    # own; Telegram reports no result for it): see TELEGRAM_REPLY_IN_ANSWER in .env.example.
+    telegram_reply_in_answer: bool = True
 
     @property
     def line_enabled(self) -> bool:
@@ -103,6 +106,9 @@ class Settings:
                                                          "http://localhost")):
             raise SettingsError("PUBLIC_BASE_URL must start with https:// (LINE fetches "
                                 "images only over HTTPS)")
+        in_answer = get("TELEGRAM_REPLY_IN_ANSWER", "yes").lower()
+        if in_answer not in ("yes", "no", "true", "false", "1", "0"):
+            raise SettingsError(f"TELEGRAM_REPLY_IN_ANSWER must be yes or no, not {in_answer!r}")
         config = get("MUNICIPALITY_CONFIG")
         if config is not None and not Path(config).is_file():
             raise SettingsError(f"MUNICIPALITY_CONFIG points to {config}, which is not a file")
@@ -125,6 +131,7 @@ class Settings:
             log_level=_log_level(get("LOG_LEVEL", "INFO")),  # type: ignore[arg-type]
             seal_key_file=Path(get("SEAL_KEY_FILE") or Path(
                 get("DATABASE_PATH", "data/rongrian.db")).parent / "seal.key"),  # type: ignore
+            telegram_reply_in_answer=in_answer in ("yes", "true", "1"),
         )
 
 

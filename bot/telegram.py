@@ -1,8 +1,14 @@
-"""The Telegram channel: PTB ``Update`` → :class:`Incoming`, :class:`Reply` → Bot API calls.
+"""The Telegram channel: an update → :class:`Incoming`, :class:`Reply` → Bot API calls.
 
 python-telegram-bot is the transport only; where a chat stands lives in our own tables.
 Updates arrive by webhook (``POST /webhook/telegram``, checked against the secret token)
 or by ``getUpdates`` polling for a municipality without a public HTTPS address.
+
+An update is read straight from its JSON (checked by :func:`well_formed`) rather than built
+into PTB objects first: the channel reads a handful of fields, and building the whole
+``Update`` was a tenth of the service's CPU. A webhook's answer carries one Bot API call
+(the step's reply when the engine lets it, else a button's acknowledgement), which spares a
+request of its own.
 """
 from __future__ import annotations
 
@@ -14,19 +20,14 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from aiohttp import web
-from telegram import (
-    Bot,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-    Update,
-)
+from telegram import Bot
+from telegram.warnings import PTBUserWarning
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -38,7 +39,7 @@ from telegram.error import (
 from bot.delivery import Delivery, Failure
 from bot.media import MAX_BYTES, MediaStore, NotAnImage
 from handlers.engine import Engine
-from handlers.types import BAD_IMAGE, Incoming, Location, Photo, Reply
+from handlers.types import BAD_IMAGE, Carrier, Incoming, Location, Photo, Reply
 
 log = logging.getLogger(__name__)
 
@@ -51,35 +52,58 @@ GROUPS = ("group", "supergroup")  # a division's group chat, bound with an invit
 MAX_CALLBACK_DATA = 64
 MAX_TEXT = 4096
 REMEMBERED_MAX = 10_000
+# TelegramChannel._call uses do_api_request on purpose, for methods PTB also has typed.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning,
+                        module=__name__)
+_answer_json = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
 class FetchError(RuntimeError):
     """A photo could not be fetched from Telegram; the update should be redelivered."""
 
 
-def _rows(buttons: Sequence, columns: int) -> list[list]:
+def _rows(buttons: list[dict[str, Any]], columns: int) -> list[list[dict[str, Any]]]:
     columns = max(1, columns)
-    return [list(buttons[i:i + columns]) for i in range(0, len(buttons), columns)]
+    return [buttons[i:i + columns] for i in range(0, len(buttons), columns)]
 
 
-def render_markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove:
-    """Choices as an inline keyboard; a location / contact / photo request as a reply keyboard
-    (Telegram sends a reply keyboard's label back as text, which the engine maps to its
-    choice); no choices at all closes any reply keyboard still open."""
+def render_markup(reply: Reply) -> dict[str, Any]:
+    """The Bot API's ``reply_markup``: choices as an inline keyboard; a location / contact /
+    photo request as a reply keyboard (Telegram sends a reply keyboard's label back as text,
+    which the engine maps to its choice); no choices at all closes any reply keyboard still
+    open. Raises ValueError for a button Telegram would refuse."""
     if reply.request is not None:
-        buttons = [KeyboardButton(c.label) for c in reply.choices]
-        rows = _rows(buttons, reply.columns)
+        rows = _rows([{"text": c.label} for c in reply.choices], reply.columns)
         if reply.request in ("location", "contact") and reply.request_label:
-            widget = {f"request_{reply.request}": True}  # request_location / request_contact
-            rows.insert(0, [KeyboardButton(reply.request_label, **widget)])
-        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+            # request_location / request_contact
+            rows.insert(0, [{"text": reply.request_label, f"request_{reply.request}": True}])
+        return {"keyboard": rows, "resize_keyboard": True, "one_time_keyboard": True}
     if reply.choices:
         for c in reply.choices:
             if len(c.value.encode()) > MAX_CALLBACK_DATA:
                 raise ValueError(f"callback data {c.value!r} is over {MAX_CALLBACK_DATA} bytes")
-        buttons = [InlineKeyboardButton(c.label, callback_data=c.value) for c in reply.choices]
-        return InlineKeyboardMarkup(_rows(buttons, reply.columns))
-    return ReplyKeyboardRemove()
+        return {"inline_keyboard": _rows([{"text": c.label, "callback_data": c.value}
+                                          for c in reply.choices], reply.columns)}
+    return {"remove_keyboard": True}
+
+
+def message_params(chat_id: str, reply: Reply) -> dict[str, Any]:
+    """``reply``'s text as ``sendMessage`` parameters (a longer text is cut to Telegram's
+    limit). Raises ValueError for a button Telegram would refuse."""
+    text = reply.text if len(reply.text) <= MAX_TEXT else reply.text[:MAX_TEXT - 1] + "…"
+    return {"chat_id": int(chat_id), "text": text, "reply_markup": render_markup(reply)}
+
+
+def answer_call(chat_id: str, reply: Reply) -> dict[str, Any] | None:
+    """``reply`` as the ``sendMessage`` call a webhook's answer can carry; None for a reply
+    that needs more than one call or the message id of what was sent (photos before it,
+    messages to delete, a message to remember) or whose buttons are invalid."""
+    if reply.images or reply.delete or reply.remember is not None:
+        return None
+    try:
+        return {"method": "sendMessage", **message_params(chat_id, reply)}
+    except ValueError:
+        return None
 
 
 class TelegramChannel:
@@ -87,8 +111,12 @@ class TelegramChannel:
     max_batch = 1  # one Bot API call per message
 
     def __init__(self, bot: Bot, engine: Engine, media: MediaStore,
-                 webhook_secret: str | None) -> None:
+                 webhook_secret: str | None,
+                 answer_slot: Callable[[str], bool] | None = None) -> None:
+        """``answer_slot(chat_id)`` says whether the pace allows a message to that chat now
+        (and counts it): only then does a webhook's answer carry a reply."""
         self.bot = bot
+        self._answer_slot = answer_slot
         self.engine = engine
         self.media = media
         self._secret = webhook_secret.encode() if webhook_secret else None
@@ -111,11 +139,9 @@ class TelegramChannel:
                 # Uploaded from our cleaned copy: a photo is never forwarded from its sender.
                 photo = await asyncio.to_thread(self.media.path(sha).read_bytes)
                 await self.bot.send_photo(chat_id=int(chat_id), photo=photo)
-            text = reply.text if len(reply.text) <= MAX_TEXT else reply.text[:MAX_TEXT - 1] + "…"
-            sent = await self.bot.send_message(chat_id=int(chat_id), text=text,
-                                               reply_markup=render_markup(reply))
+            sent = await self._call("sendMessage", message_params(chat_id, reply))
             if reply.remember:
-                self._remembered[reply.remember] = (int(chat_id), sent.message_id)
+                self._remembered[reply.remember] = (int(chat_id), sent["message_id"])
                 while len(self._remembered) > REMEMBERED_MAX:
                     self._remembered.popitem(last=False)
 
@@ -129,9 +155,16 @@ class TelegramChannel:
         if target is None or target[0] != chat_id:
             return
         try:
-            await self.bot.delete_message(chat_id=target[0], message_id=target[1])
+            await self._call("deleteMessage", {"chat_id": target[0], "message_id": target[1]})
         except BadRequest as exc:
             log.debug("a message could not be deleted: %s", exc.message)
+
+    async def _call(self, method: str, params: dict[str, Any]) -> Any:
+        """One of the calls made for every message (send, edit, delete, answer a button),
+        through PTB's request layer (its transport, timeouts and errors), its answer left as
+        JSON: PTB's typed methods turn every parameter and every answer into PTB objects
+        the service never reads, which cost more than the call itself (bench/README.md)."""
+        return await self.bot.do_api_request(method, api_kwargs=params)
 
     def classify(self, exc: Exception) -> Failure:
         if isinstance(exc, RetryAfter):
@@ -145,57 +178,60 @@ class TelegramChannel:
         return Failure("retry", f"{type(exc).__name__}: {exc}")
 
     # -- inbound ----------------------------------------------------------------------
-    async def incoming(self, update: Update) -> Incoming | None:
-        """The neutral form of ``update``; None for what no chat of ours makes (edits,
-        channel posts, membership changes, anything but text and buttons in a group)."""
-        key = str(update.update_id)
-        query = update.callback_query
+    async def incoming(self, update: dict[str, Any]) -> Incoming | None:
+        """The neutral form of ``update`` (a :func:`well_formed` update's JSON); None for
+        what no chat of ours makes (edits, channel posts, membership changes, anything but
+        text and buttons in a group)."""
+        key = str(update["update_id"])
+        query = update.get("callback_query")
         if query is not None:
-            message = query.message
-            chat = message.chat if message is not None else None
-            if chat is not None and chat.type not in ("private", *GROUPS):
+            user = query["from"]
+            chat = (query.get("message") or {}).get("chat")
+            if chat is not None and chat["type"] not in ("private", *GROUPS):
                 return None
-            return Incoming("telegram", key, str(chat.id if chat else query.from_user.id),
-                            str(query.from_user.id), query.from_user.language_code,
-                            choice=query.data or "", group=chat is not None and
-                            chat.type in GROUPS)
-        message = update.message
-        if message is None or message.from_user is None:
+            return Incoming("telegram", key, str(chat["id"] if chat else user["id"]),
+                            str(user["id"]), user.get("language_code"),
+                            choice=query.get("data") or "",
+                            group=chat is not None and chat["type"] in GROUPS)
+        message = update.get("message")
+        if message is None or message.get("from") is None:
             return None
-        base = dict(platform="telegram", update_key=key, chat_id=str(message.chat.id),
-                    user_id=str(message.from_user.id),
-                    language=message.from_user.language_code,
-                    message_id=str(message.message_id))
-        if message.chat.type in GROUPS:
-            return Incoming(**base, text=message.text, group=True) if message.text else None
-        if message.chat.type != "private":
+        user, chat = message["from"], message["chat"]
+        base = dict(platform="telegram", update_key=key, chat_id=str(chat["id"]),
+                    user_id=str(user["id"]), language=user.get("language_code"),
+                    message_id=str(message["message_id"]))
+        text = message.get("text")
+        if chat["type"] in GROUPS:
+            return Incoming(**base, text=text, group=True) if text else None
+        if chat["type"] != "private":
             return None
-        if message.text is not None:
-            return Incoming(**base, text=message.text)
-        if message.location is not None:
-            loc = message.location
-            return Incoming(**base, location=Location(loc.latitude, loc.longitude))
-        if message.contact is not None:
-            if message.contact.user_id != message.from_user.id:  # someone else's card
+        if text is not None:
+            return Incoming(**base, text=text)
+        if (loc := message.get("location")) is not None:
+            return Incoming(**base, location=Location(loc["latitude"], loc["longitude"]))
+        if (contact := message.get("contact")) is not None:
+            if contact.get("user_id") != user["id"]:  # someone else's card
                 return Incoming(**base, other="contact")
-            return Incoming(**base, contact_phone=message.contact.phone_number)
+            return Incoming(**base, contact_phone=contact["phone_number"])
         photo = await self._fetch_photo(message)
         if isinstance(photo, Photo):
             return Incoming(**base, photo=photo)
         return Incoming(**base, other=photo or _kind(message))
 
-    async def _fetch_photo(self, message: Message) -> Photo | str | None:
+    async def _fetch_photo(self, message: dict[str, Any]) -> Photo | str | None:
         """Download a photo (or an image sent as a file) and store it; None if there is none;
         ``BAD_IMAGE`` if it is not a photo we can keep (not an image, a dimension bomb, or a
         file Telegram says it will never give us: a redelivery would not help)."""
-        if message.photo:
-            fitting = [p for p in message.photo if (p.file_size or 0) <= MAX_BYTES]
+        document = message.get("document")
+        if message.get("photo"):
+            fitting = [p for p in message["photo"] if (p.get("file_size") or 0) <= MAX_BYTES]
             if not fitting:
                 return None
-            file_id = max(fitting, key=lambda p: p.width * p.height).file_id
-        elif (message.document and (message.document.mime_type or "").startswith("image/")
-              and (message.document.file_size or 0) <= MAX_BYTES):
-            file_id = message.document.file_id
+            file_id = max(fitting, key=lambda p: (p.get("width") or 0) * (p.get("height") or 0)
+                          )["file_id"]
+        elif (document and (document.get("mime_type") or "").startswith("image/")
+              and (document.get("file_size") or 0) <= MAX_BYTES):
+            file_id = document["file_id"]
         else:
             return None
         try:
@@ -211,36 +247,62 @@ class TelegramChannel:
         except NotAnImage:
             return BAD_IMAGE
 
-    async def handle(self, update: Update, *, in_answer: bool = False) -> dict[str, str] | None:
+    async def handle(self, update: dict[str, Any], *, in_answer: bool = False
+                     ) -> dict[str, Any] | None:
         """Turn one update into an engine step, then acknowledge a button press. With
-        ``in_answer`` (a webhook), the acknowledgement is returned as the method call for
-        Telegram to carry out from the webhook's answer: no request of its own."""
+        ``in_answer`` (a webhook), return the one method call Telegram is to carry out from
+        the webhook's answer: the step's reply if the engine let it travel so, else the
+        button's acknowledgement; whatever the answer does not carry is sent by request."""
         incoming = await self.incoming(update)
         if incoming is None:
             return None
-        outcome = await self.engine.handle(incoming)
-        query = update.callback_query
+        calls: list[dict[str, Any]] = []
+        carry = self._carrier(incoming.chat_id, calls) if in_answer else None
+        outcome = await self.engine.handle(incoming, carry)
+        answer = calls[0] if outcome.carried is not None else None
+        query = update.get("callback_query")
         if query is None or outcome.duplicate:
-            return None
+            return answer
+        acknowledge = in_answer and answer is None
         # In a group, anyone may press: only stop the spinner, leave the buttons.
-        self._in_background(self._acknowledge_press(query, answer=not in_answer,
+        self._in_background(self._acknowledge_press(query, answer=not acknowledge,
                                                     edit=not incoming.group))
-        return {"method": "answerCallbackQuery", "callback_query_id": query.id} \
-            if in_answer else None
+        if acknowledge:
+            answer = {"method": "answerCallbackQuery", "callback_query_id": query["id"]}
+        return answer
 
-    async def _acknowledge_press(self, query, *, answer: bool, edit: bool) -> None:
+    def _carrier(self, chat_id: str, calls: list[dict[str, Any]]) -> Carrier | None:
+        """The engine's offer to put a reply in the webhook's answer (into ``calls``)."""
+        slot = self._answer_slot
+        if slot is None:
+            return None
+
+        def carry(reply: Reply) -> bool:
+            call = answer_call(chat_id, reply)
+            if call is None or not slot(chat_id):
+                return False
+            calls.append(call)
+            return True
+
+        return carry
+
+    async def _acknowledge_press(self, query: dict[str, Any], *, answer: bool,
+                                 edit: bool) -> None:
         """Stop the button's spinner (unless the webhook answer does) and, in a private
         chat, take the keyboard off the pressed message, marking the choice, so an old
         question is not answered twice. Cosmetic: best effort."""
         try:
             if answer:
-                await query.answer()
-            message = query.message
-            if edit and isinstance(message, Message) and message.text and message.reply_markup:
-                label = next((b.text for row in message.reply_markup.inline_keyboard
-                              for b in row if b.callback_data == query.data), None)
-                text = f"{message.text}\n\n👉 {label}" if label else message.text
-                await message.edit_text(text[:4096], reply_markup=None)
+                await self._call("answerCallbackQuery", {"callback_query_id": query["id"]})
+            message = query.get("message") or {}
+            keyboard = (message.get("reply_markup") or {}).get("inline_keyboard")
+            if edit and message.get("text") and keyboard:
+                label = next((b["text"] for row in keyboard for b in row
+                              if b.get("callback_data") == query.get("data")), None)
+                text = f"{message['text']}\n\n👉 {label}" if label else message["text"]
+                await self._call("editMessageText", {
+                    "chat_id": message["chat"]["id"], "message_id": message["message_id"],
+                    "text": text[:MAX_TEXT]})
         except TelegramError as exc:
             log.debug("acknowledging a button press failed: %s", exc)
 
@@ -274,18 +336,14 @@ class TelegramChannel:
             return web.json_response({"ok": False, "error": "body is not JSON"}, status=400)
         if not isinstance(data, dict) or type(data.get("update_id")) is not int:  # not a bool
             return web.json_response({"ok": False, "error": "not a Telegram update"}, status=400)
-        try:
-            if not well_formed(data):
-                raise ValueError("a field we read has the wrong type")
-            update = Update.de_json(data, self.bot)
-        except Exception:  # PTB's parser raises many kinds on a body of the wrong shape
+        if not well_formed(data):
             return web.json_response({"ok": False, "error": "malformed update"}, status=400)
         try:
-            method = await self.handle(update, in_answer=True)
+            method = await self.handle(data, in_answer=True)
         except (sqlite3.Error, OSError, FetchError) as exc:
             log.error("update not handled, Telegram will redeliver it: %s", exc)
             return web.json_response({"ok": False, "error": "try again"}, status=503)
-        return web.json_response(method or {"ok": True})
+        return web.json_response(method or {"ok": True}, dumps=_answer_json)
 
     # -- polling ----------------------------------------------------------------------
     async def poll(self, *, timeout: int = 25, error_pause: float = 2.0) -> None:
@@ -303,7 +361,7 @@ class TelegramChannel:
                 continue
             for update in updates:
                 try:
-                    await self.handle(update)
+                    await self.handle(update.to_dict())
                 except (sqlite3.Error, OSError, FetchError) as exc:
                     log.error("update not handled, will fetch it again: %s", exc)
                     await asyncio.sleep(error_pause)
@@ -311,19 +369,19 @@ class TelegramChannel:
                 offset = update.update_id + 1
 
 
-def _kind(message: Message) -> str:
+def _kind(message: dict[str, Any]) -> str:
     for kind in ("sticker", "voice", "audio", "video", "video_note", "animation", "document",
                  "poll", "dice", "venue", "game"):
-        if getattr(message, kind, None):
+        if message.get(kind):
             return kind
     return "unknown"
 
 
 # -- the shape of what we read ---------------------------------------------------------------
-# PTB builds objects from whatever JSON it is given, unchecked: an id that is a list or a chat
-# that is null would surface later, as a crash or as a reply to a chat that cannot exist.
-# Telegram itself never sends such a body, so one that does is refused whole (400), before
-# anything is stored. Only the fields this channel reads are checked.
+# The channel reads an update's JSON as it came: an id that is a list or a chat that is null
+# would surface later, as a crash or as a reply to a chat that cannot exist. Telegram itself
+# never sends such a body, so one that does is refused whole (400), before anything is
+# stored. Every field this channel reads is checked, and only those.
 def _int(v: object) -> bool:
     return type(v) is int  # bool is an int to Python, never to Telegram
 
@@ -357,9 +415,19 @@ def _file(v: object) -> bool:
                        "height": _opt(_int), "mime_type": _opt(_str)})
 
 
+def _button(v: object) -> bool:
+    return _fields(v, {"text": _str, "callback_data": _opt(_str)})
+
+
+def _keyboard(v: object) -> bool:
+    return _fields(v, {"inline_keyboard": _opt(lambda rows: isinstance(rows, list) and all(
+        isinstance(row, list) and all(_button(b) for b in row) for row in rows))})
+
+
 def _message(v: object) -> bool:
     return _fields(v, {
-        "chat": _chat, "from": _opt(_user), "text": _opt(_str),
+        "message_id": _int, "chat": _chat, "from": _opt(_user), "text": _opt(_str),
+        "reply_markup": _opt(_keyboard),
         "location": _opt(lambda loc: _fields(loc, {"latitude": _num, "longitude": _num})),
         "contact": _opt(lambda c: _fields(c, {"phone_number": _str, "user_id": _opt(_int)})),
         "photo": _opt(lambda p: isinstance(p, list) and all(_file(f) for f in p)),
@@ -371,4 +439,4 @@ def well_formed(data: dict) -> bool:
     return _fields(data, {
         "message": _opt(_message),
         "callback_query": _opt(lambda q: _fields(q, {
-            "from": _user, "data": _opt(_str), "message": _opt(_message)}))})
+            "id": _str, "from": _user, "data": _opt(_str), "message": _opt(_message)}))})

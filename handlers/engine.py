@@ -24,7 +24,7 @@ from handlers.flows.report import PRIVATE_STEPS
 from handlers.limits import FloodGate
 from handlers.private import PrivateChats, new_lane
 from handlers.turn import STEPS, Services, Turn
-from handlers.types import BAD_IMAGE, Incoming, Outcome, Reply
+from handlers.types import BAD_IMAGE, Carrier, Incoming, Outcome, Reply
 from handlers.texts import t
 from storage import cases as case_store
 from storage import conversations, events, officers, outbox, updates
@@ -54,7 +54,7 @@ def initial_language(code: str | None) -> str:
 
 class Engine:
     def __init__(self, db: Database, services: Services,
-                 on_queued: Callable[[], None] | None = None,
+                 on_queued: Callable[[list[tuple[str, str]] | None], None] | None = None,
                  flood: FloodGate | None = None) -> None:
         self.db = db
         self.services = services
@@ -63,11 +63,15 @@ class Engine:
         self.checkpoint_due = False  # a checkpoint a reader blocked: retried by the sweep
         self.flood = flood or FloodGate()
 
-    async def handle(self, incoming: Incoming) -> Outcome:
+    async def handle(self, incoming: Incoming, carry: Carrier | None = None) -> Outcome:
         """Handle one update exactly once; a database error propagates (so it is redelivered).
 
-        A chat flooding the bot gets one polite answer, then its messages are dropped
-        unread (and unstored) until it calms down; other chats do not wait for it.
+        ``carry`` is offered by a channel that can put one reply in its answer to the
+        platform (a Telegram webhook): a step answering with one reply, to a chat with
+        nothing else on its way, gives it that reply (``Outcome.carried``) when ``carry``
+        accepts it, and records it as sent. A chat flooding the bot gets one polite answer,
+        then its messages are dropped unread (and unstored) until it calms down; other
+        chats do not wait for it.
         """
         now = self.services.clock()
         stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds")
@@ -79,7 +83,7 @@ class Engine:
             if verdict == "warn":
                 outcome = await self._say_only(incoming, stamp, "flood")
             else:
-                outcome = await self._handle(incoming, now, stamp)
+                outcome = await self._handle(incoming, now, stamp, carry)
         except sqlite3.Error:
             raise
         except Exception:
@@ -88,11 +92,12 @@ class Engine:
             log.exception("a step failed on a %s update; the citizen was asked to retry",
                           incoming.platform)
             outcome = await self._say_only(incoming, stamp, "error")
-        if (outcome.replies or outcome.notified) and self._on_queued is not None:
-            self._on_queued()
+        if outcome.queued_to and self._on_queued is not None:
+            self._on_queued(outcome.queued_to)
         return outcome
 
-    async def _handle(self, incoming: Incoming, now: dt.datetime, stamp: str) -> Outcome:
+    async def _handle(self, incoming: Incoming, now: dt.datetime, stamp: str,
+                      carry: Carrier | None) -> Outcome:
         key = conversation_key(incoming)
         session = self.private.get(incoming.platform, key)
         async with self.db.transaction() as tx:
@@ -100,7 +105,10 @@ class Engine:
             # dated by day only, and only until no platform would redeliver it.
             if not await updates.claim(tx, incoming.platform, incoming.update_key,
                                        day_stamp(now)):
-                return Outcome(duplicate=True)
+                requeued = session is None and await outbox.requeue_answered(
+                    tx, incoming.platform, incoming.chat_id, incoming.update_key)
+                return Outcome(duplicate=True, queued_to=[
+                    (incoming.platform, incoming.chat_id)] if requeued else [])
             if session is not None:  # a private chat: nothing of it is written but sealed
                 conv = copy.deepcopy(session.conv)
             else:
@@ -117,28 +125,39 @@ class Engine:
                 conv.private = False
                 conv.data = {k: v for k, v in conv.data.items() if k in ("_offered", "_widget")}
             lane = session.lane if session is not None else new_lane()
+            carried = None
+            queued: list[tuple[str, str]] = []  # (platform, outbox chat) of what was queued
             if conv.private:
                 if session is None:
                     await self._go_private(tx, incoming.platform, key, incoming.chat_id, lane)
-                await self._enqueue_sealed(tx, incoming.platform, incoming.chat_id, lane,
-                                           turn.replies, reply_token=incoming.reply_token,
-                                           reply_expires=incoming.reply_expires)
+                queued += await self._enqueue_sealed(
+                    tx, incoming.platform, incoming.chat_id, lane, turn.replies,
+                    reply_token=incoming.reply_token, reply_expires=incoming.reply_expires)
             else:
                 await conversations.save(tx, conv, stamp)
-                await outbox.enqueue(tx, incoming.platform, incoming.chat_id,
-                                     [r.to_json() for r in turn.replies], stamp,
-                                     reply_token=incoming.reply_token,
-                                     reply_expires=incoming.reply_expires)
+                payloads = [r.to_json() for r in turn.replies]
+                if (carry is not None and await self._may_carry(tx, turn)
+                        and carry(turn.replies[0])):
+                    carried = turn.replies[0]
+                    await outbox.record_answered(tx, incoming.platform, incoming.chat_id,
+                                                 payloads[0], stamp, incoming.update_key)
+                elif payloads:
+                    await outbox.enqueue(tx, incoming.platform, incoming.chat_id, payloads,
+                                         stamp, reply_token=incoming.reply_token,
+                                         reply_expires=incoming.reply_expires)
+                    queued.append((incoming.platform, incoming.chat_id))
             for notice in turn.elsewhere:
                 not_before = time.time() + notice.delay if notice.delay else 0.0
                 if notice.seal:  # on a lane of its own: a delayed alert blocks nobody's chat
-                    await self._enqueue_sealed(tx, notice.platform, notice.chat_id, new_lane(),
-                                               notice.replies, not_before=not_before)
+                    queued += await self._enqueue_sealed(
+                        tx, notice.platform, notice.chat_id, new_lane(), notice.replies,
+                        not_before=not_before)
                 else:
                     await outbox.enqueue(tx, notice.platform, notice.chat_id,
                                          [r.to_json() for r in notice.replies], stamp,
                                          not_before=not_before)
-            await self._send_news(tx, turn.news)
+                    queued.append((notice.platform, notice.chat_id))
+            queued += await self._send_news(tx, turn.news)
         if conv.private:
             self.private.keep(conv, lane)
             if session is None:
@@ -148,7 +167,21 @@ class Engine:
         if turn.case_reference:
             log.info("case %s filed via %s", turn.case_reference, incoming.platform)
         return Outcome(replies=turn.replies, case_reference=turn.case_reference,
-                       notified=len(turn.elsewhere) + len(turn.news))
+                       notified=len(turn.elsewhere) + len(turn.news), carried=carried,
+                       queued_to=queued)
+
+    @staticmethod
+    async def _may_carry(tx: Tx, turn: Turn) -> bool:
+        """Whether the step's reply could travel in the answer without overtaking anything:
+        one reply, nothing else for the chat queued or on its way, and no notice from this
+        step to the same chat (the delivery worker could send that before the platform
+        carries out the answer)."""
+        incoming = turn.incoming
+        if len(turn.replies) != 1 or turn.news or any(
+                n.platform == incoming.platform and n.chat_id == incoming.chat_id
+                for n in turn.elsewhere):
+            return False
+        return not await outbox.has_pending(tx, incoming.platform, incoming.chat_id)
 
     async def _go_private(self, tx: Tx, platform: str, key: str, chat_id: str, lane: str) -> None:
         """A chat turns private: its conversation row goes (secure_delete zeroes it), its
@@ -170,17 +203,20 @@ class Engine:
     async def _enqueue_sealed(self, tx: Tx, platform: str, chat_id: str, lane: str,
                               replies: list[Reply], *, reply_token: str | None = None,
                               reply_expires: float | None = None,
-                              not_before: float = 0.0) -> None:
-        """Queue ``replies`` sealed on ``lane``, dated by day (deleted once sent)."""
+                              not_before: float = 0.0) -> list[tuple[str, str]]:
+        """Queue ``replies`` sealed on ``lane``, dated by day (deleted once sent); returns
+        where, for the delivery worker."""
         sealer = self._sealer()
         await outbox.enqueue_sealed(tx, platform, lane, [sealer.seal({
             "chat_id": chat_id, "payload": r.to_json(), "reply_token": reply_token,
             "reply_expires": reply_expires}) for r in replies],
             day_stamp(self.services.clock()), not_before=not_before)
+        return [(platform, lane)] if replies else []
 
-    async def _send_news(self, tx: Tx, case_ids: list[int]) -> None:
+    async def _send_news(self, tx: Tx, case_ids: list[int]) -> list[tuple[str, str]]:
         """Tell reporters who opted in that their report has news (nothing more), and
-        delete the address of one whose report is now closed."""
+        delete the address of one whose report is now closed; returns where news went."""
+        queued: list[tuple[str, str]] = []
         for case_id in dict.fromkeys(case_ids):
             case = await case_store.get(tx, case_id)
             blob = await report_store.contact(tx, case["contact_id"]) \
@@ -189,10 +225,11 @@ class Engine:
                 continue
             address = self._sealer().open(blob)
             news = Reply(t(address.get("lang", "th"), "r.news"))
-            await self._enqueue_sealed(tx, address["platform"], address["chat_id"],
-                                       new_lane(), [news])
+            queued += await self._enqueue_sealed(tx, address["platform"], address["chat_id"],
+                                                 new_lane(), [news])
             if case["status"] in case_rules.FINAL:
                 await report_store.drop_contact(tx, case["contact_id"])
+        return queued
 
     def _sealer(self) -> Sealer:
         sealer = self.services.sealer
@@ -237,7 +274,7 @@ class Engine:
         if stale:
             log.info("%d resolved case(s) closed without confirmation", len(stale))
             if self._on_queued is not None:
-                self._on_queued()
+                self._on_queued(None)
         return len(stale)
 
     async def remind(self) -> int:
@@ -257,7 +294,7 @@ class Engine:
         if sent:
             log.info("%d reminder(s) and escalation(s) queued", sent)
             if self._on_queued is not None:
-                self._on_queued()
+                self._on_queued(None)
         return sent
 
     async def forget_phones(self) -> int:
@@ -281,17 +318,16 @@ class Engine:
                 return Outcome(duplicate=True)
             if session is not None:
                 reply = Reply(t(session.conv.lang, key))
-                await self._enqueue_sealed(tx, incoming.platform, incoming.chat_id, session.lane,
-                                           [reply], reply_token=incoming.reply_token,
-                                           reply_expires=incoming.reply_expires)
-                return Outcome(replies=[reply])
+                return Outcome(replies=[reply], queued_to=await self._enqueue_sealed(
+                    tx, incoming.platform, incoming.chat_id, session.lane, [reply],
+                    reply_token=incoming.reply_token, reply_expires=incoming.reply_expires))
             conv = await conversations.load(tx, incoming.platform, conversation_key(incoming))
             lang = conv.lang if conv else initial_language(incoming.language)
             reply = Reply(t(lang, key))
             await outbox.enqueue(tx, incoming.platform, incoming.chat_id, [reply.to_json()], stamp,
                                  reply_token=incoming.reply_token,
                                  reply_expires=incoming.reply_expires)
-        return Outcome(replies=[reply])
+        return Outcome(replies=[reply], queued_to=[(incoming.platform, incoming.chat_id)])
 
     async def forget_updates(self, days: int = UPDATES_KEPT_DAYS) -> int:
         """Forget the ids of updates handled ``days`` ago: no platform redelivers that late

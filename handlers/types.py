@@ -7,6 +7,7 @@ where the platform has no such widget.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -139,6 +140,11 @@ class Reply:
         )
 
 
+# A channel's offer to carry one reply in its answer to the platform (no request of its own):
+# it returns True when it takes the reply (it can render it, and the pace allows a send now).
+Carrier = Callable[[Reply], bool]
+
+
 @dataclass
 class Outcome:
     """What handling one :class:`Incoming` did (for the channel and the tests)."""
@@ -147,3 +153,8 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     case_reference: str | None = None
     notified: int = 0  # batches queued to other chats
+    carried: Reply | None = None  # the reply (one of ``replies``) the channel's answer carries
+    # Where the delivery worker has something new to send: (platform, the outbox's chat
+    # column: a chat, or a sealed lane). A redelivery whose answer's reply never went out
+    # queues it again.
+    queued_to: list[tuple[str, str]] = field(default_factory=list)

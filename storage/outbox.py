@@ -59,6 +59,38 @@ async def enqueue(tx: Tx, platform: str, chat_id: str, payloads: Iterable[str], 
     return len(rows)
 
 
+async def has_pending(tx: Tx, platform: str, chat_id: str) -> bool:
+    """Whether anything is still waiting (or on its way) to this chat."""
+    return await tx.fetchone(
+        "SELECT 1 FROM outbox WHERE platform = ? AND chat_id = ? AND status = 'pending' "
+        "LIMIT 1", (platform, chat_id)) is not None
+
+
+async def record_answered(tx: Tx, platform: str, chat_id: str, payload: str, created_at: str,
+                          update_key: str) -> None:
+    """A reply leaving in the answer to webhook update ``update_key``: written 'sent' in the
+    step's own transaction, since no send of ours will ever report on it."""
+    await tx.execute(
+        "INSERT INTO outbox (id, platform, chat_id, payload, created_at, batch, status, "
+        "attempts, sent_at, answers) VALUES (?, ?, ?, ?, ?, '', 'sent', 1, ?, ?)",
+        (await next_plain(tx, "outbox"), platform, chat_id, payload, created_at, created_at,
+         update_key))
+
+
+async def requeue_answered(tx: Tx, platform: str, chat_id: str, update_key: str) -> bool:
+    """Update ``update_key`` came again, so its webhook answer never reached the platform:
+    the reply that answer carried is queued again, if it is still the chat's newest message
+    (a later one means the chat has moved on and the old question would only confuse)."""
+    row = await tx.fetchone(
+        "SELECT id, answers FROM outbox WHERE platform = ? AND chat_id = ? "
+        "ORDER BY id DESC LIMIT 1", (platform, chat_id))
+    if row is None or row["answers"] != update_key:
+        return False
+    await tx.execute("UPDATE outbox SET status = 'pending', sent_at = NULL, attempts = 0, "
+                     "answers = NULL, batch = ? WHERE id = ?", (str(uuid.uuid4()), row["id"]))
+    return True
+
+
 async def enqueue_sealed(tx: Tx, platform: str, lane: str, blobs: Iterable[bytes],
                          created_at: str, *, not_before: float = 0.0) -> int:
     """Queue one sealed batch (to an anonymous reporter, or about their report): each blob
@@ -106,19 +138,30 @@ async def heads(db: Database, platform: str, limit: int) -> list[OutboxItem]:
     return [_item(r) for r in rows]
 
 
+async def head(db: Database, platform: str, chat_id: str) -> OutboxItem | None:
+    """The oldest pending row of one chat (or sealed lane), if any."""
+    rows = await db.fetchall(
+        f"SELECT {_COLUMNS} FROM outbox WHERE status = 'pending' AND platform = ? "
+        "AND chat_id = ? ORDER BY id LIMIT 1", (platform, chat_id))
+    return _item(rows[0]) if rows else None
+
+
 async def batch_from(db: Database, head: OutboxItem, limit: int) -> list[OutboxItem]:
-    """``head`` and the pending rows of its batch after it, at most ``limit`` in all.
+    """``head`` and the pending rows of its batch after it, at most ``limit`` in all, as they
+    are now; none if ``head`` is no longer pending (sent, dropped, or sealed meanwhile).
 
     The same head always yields the same rows: a batch's rows are written in one commit and
     leave 'pending' together, so a retried send carries exactly what the first one did.
     """
     if limit <= 1 or not head.batch:
-        return [head]
-    rows = await db.fetchall(
-        f"SELECT {_COLUMNS} FROM outbox WHERE status = 'pending' AND batch = ? AND id >= ? "
-        "ORDER BY id LIMIT ?", (head.batch, head.id, limit),
-    )
-    return [_item(r) for r in rows]
+        rows = await db.fetchall(
+            f"SELECT {_COLUMNS} FROM outbox WHERE id = ? AND status = 'pending'", (head.id,))
+    else:
+        rows = await db.fetchall(
+            f"SELECT {_COLUMNS} FROM outbox WHERE status = 'pending' AND batch = ? AND id >= ? "
+            "ORDER BY id LIMIT ?", (head.batch, head.id, limit))
+    items = [_item(r) for r in rows]
+    return items if items and items[0].id == head.id else []
 
 
 def _marks(ids: list[int]) -> str:

@@ -116,6 +116,10 @@ class Emulator:
         assert self._runner is not None
         for site in list(self._runner.sites):
             await site.stop()
+        # A stopped site only stops listening: keep-alive connections would still be served.
+        if self._runner.server is not None:
+            for connection in list(self._runner.server.connections):
+                connection.force_close()
 
     async def go_online(self) -> None:
         """Listen again, on the same address as before."""

@@ -94,7 +94,8 @@ class TelegramEmulator(Emulator):
                    sticker: bool = False, first_name: str | None = None,
                    language_code: str | None = None, user_id: int | None = None,
                    document: tuple[bytes, str, str] | None = None,
-                   username: str | None = None) -> tuple[dict[str, Any], int | None]:
+                   username: str | None = None, lose_answer: bool = False
+                   ) -> tuple[dict[str, Any], int | None]:
         """Someone does one thing in a chat: the citizen in their private chat, or
         ``user_id`` in a group chat (a negative ``chat_id``, as Telegram numbers groups).
         ``document`` is a file sent as a file: (bytes, file name, MIME type).
@@ -155,10 +156,12 @@ class TelegramEmulator(Emulator):
                 raise ValueError("the citizen must send something")
             update["message"] = message
             await self._record(chat_id, message)
-        return update, await self.deliver(update)
+        return update, await self.deliver(update, lose_answer=lose_answer)
 
-    async def deliver(self, update: dict[str, Any]) -> int | None:
-        """Hand ``update`` to the bot (again, for a redelivery test); return the HTTP status."""
+    async def deliver(self, update: dict[str, Any], *, lose_answer: bool = False) -> int | None:
+        """Hand ``update`` to the bot (again, for a redelivery test); return the HTTP status.
+        ``lose_answer``: the connection breaks as the bot answers, so Telegram never reads
+        the answer (nor carries out a method in it) and will deliver the update again."""
         if self.webhook_url is None:
             self._pending.append(update)
             await self.changed()
@@ -168,6 +171,8 @@ class TelegramEmulator(Emulator):
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
         status, body = await self.post_webhook(self.webhook_url, json.dumps(update).encode(),
                                                headers)
+        if lose_answer:
+            return 0
         if status == 200:
             await self._method_in_answer(body)
         return status

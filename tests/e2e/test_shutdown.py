@@ -18,7 +18,9 @@ from tests.support import outbox_settled, rows
 async def test_sigterm_finishes_the_update_in_hand_and_the_next_start_sends_the_queue(
         tmp_path: Path, emulator: TelegramEmulator, line: LineEmulator) -> None:
     db = str(tmp_path / "rongrian.db")
-    service = ServiceProcess(service_env(tmp_path, emulator, line), tmp_path, emulator, line)
+    # Every reply by request: sends hung at SIGTERM are under test.
+    env = service_env(tmp_path, emulator, line) | {"TELEGRAM_REPLY_IN_ANSWER": "no"}
+    service = ServiceProcess(env, tmp_path, emulator, line)
     try:
         await service.start()
         emulator.fail("sendMessage", None, delay=30, count=1000)  # every send hangs

@@ -149,9 +149,11 @@ async def test_pressed_button_is_acknowledged_and_taken_off_its_message(
     menu = emulator.messages(citizen.chat_id)[0]
     assert menu["reply_markup"] is None
     assert menu["text"].endswith("\n\n👉 📞 ติดต่อเทศบาล")
-    # The spinner is stopped from the webhook's own answer: no request of its own.
+    # The webhook's answer carried the reply, so the spinner is stopped by a request.
     (answered,) = [c for c in emulator.calls if c.method == "answerCallbackQuery"]
-    assert answered.status == 200 and answered.headers == {"via": "webhook answer"}
+    assert answered.status == 200 and answered.headers == {}
+    reply = [c for c in emulator.calls if c.method == "sendMessage"][-1]
+    assert reply.headers == {"via": "webhook answer"}
 
 
 async def test_wrong_or_missing_secret_is_refused_and_stores_nothing(

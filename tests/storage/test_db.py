@@ -8,7 +8,7 @@ import pytest
 from storage import cases, outbox, updates
 from storage.db import Database, DatabaseError
 
-LATEST = 6  # the number of the newest file in storage/migrations
+LATEST = 7  # the number of the newest file in storage/migrations
 
 AT = "2026-11-30T10:00:00+07:00"
 
