@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Platform = Literal["telegram", "line"]
@@ -116,7 +116,18 @@ class Reply:
     remember: str | None = None  # keep this message's id (in memory) under this token
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """As ``dataclasses.asdict`` would make it (the outbox's form), written out: asdict's
+        generic deep copy cost more than the rest of storing a reply."""
+        card = self.card
+        return {"text": self.text,
+                "choices": [{"value": c.value, "label": c.label} for c in self.choices],
+                "request": self.request, "request_label": self.request_label,
+                "columns": self.columns,
+                "card": None if card is None else {
+                    "title": card.title, "rows": [list(r) for r in card.rows],
+                    "footer": card.footer},
+                "choices_offset": self.choices_offset, "images": list(self.images),
+                "delete": list(self.delete), "remember": self.remember}
 
     def to_json(self) -> str:
         """The form the outbox stores, read back with ``from_dict(json.loads(...))``."""
