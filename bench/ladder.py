@@ -20,15 +20,10 @@ from bench.procs import kill_all_sync, stop_all
 from bench.run import flow_run, med, ms, table
 
 LADDER = (
-    ("ours as is (pacing lifted; PTB over aiohttp since 2026-11-28)", ""),
-    ("+ raw aiohttp sends instead (no PTB)", "sniffio,rawsend"),
-    ("+ dict → Incoming (no Update.de_json)", "sniffio,rawsend,fastin"),
-    ("+ sync sqlite3 on the loop", "sniffio,rawsend,fastin,syncsql"),
-    ("+ reply in the webhook answer", "sniffio,rawsend,fastin,syncsql,webhookreply"),
-    ("+ step batch in one send task", "sniffio,rawsend,fastin,syncsql,webhookreply,batch"),
-    ("+ no button acknowledgement", "sniffio,rawsend,fastin,syncsql,webhookreply,batch,noack"),
-    ("  (all, without line-bot-sdk imported)",
-     "sniffio,rawsend,fastin,syncsql,webhookreply,batch,nolinebot"),
+    ("ours as is (pacing lifted)", ""),
+    ("+ raw aiohttp sends (no PTB on the way out)", "rawsend"),
+    ("+ step batch in one send task", "rawsend,batch"),
+    ("+ no button acknowledgement", "rawsend,batch,noack"),
 )
 
 

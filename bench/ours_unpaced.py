@@ -9,6 +9,10 @@ same logging) and passes another ``Pacing``:
     BENCH_PER_SECOND         messages per second overall (default 1000000: no cap)
     BENCH_CONCURRENCY        sends in flight at once (default: the product's, 16)
 
+and its flood gate lifted too (``handlers/limits.py``: 20 messages, then 1 a second per
+chat): a robot citizen with no think time files its third grievance faster than that, and the
+gate would drop its steps unanswered, as it should a person's flood.
+
 ``BENCH_WHATIF=flag,…`` also applies the what-if patches of bench/whatif.py (experiments to
 size a proposed product change; off by default).
 
@@ -24,18 +28,16 @@ import os
 import signal
 import sys
 
-if os.environ.get("BENCH_WHATIF"):
-    import whatif  # bench/ is sys.path[0] when run as a script
-
-    whatif.before_imports(os.environ["BENCH_WHATIF"])
-
-from bot.delivery import TELEGRAM_PACING  # noqa: E402
-from bot.service import Service  # noqa: E402
-from bot.settings import Settings, SettingsError  # noqa: E402
+from bot.delivery import TELEGRAM_PACING
+from bot.service import Service
+from bot.settings import Settings, SettingsError
+from handlers.limits import FloodGate
 
 
 async def serve(settings: Settings) -> None:
     if os.environ.get("BENCH_WHATIF"):
+        import whatif  # bench/ is sys.path[0] when run as a script
+
         flags = whatif.apply(os.environ["BENCH_WHATIF"])
         print(f"what-if patches: {sorted(flags)}", flush=True)
     lifted = {"per_chat_interval": float(os.environ.get("BENCH_PER_CHAT_INTERVAL", "0")),
@@ -45,7 +47,8 @@ async def serve(settings: Settings) -> None:
     if "per_group_interval" in {f.name for f in dataclasses.fields(TELEGRAM_PACING)}:
         lifted["per_group_interval"] = lifted["per_chat_interval"]  # groups: not benchmarked
     pacing = dataclasses.replace(TELEGRAM_PACING, **lifted)
-    service = Service(settings, webhook_url=settings.telegram_webhook_url, pacing=pacing)
+    service = Service(settings, webhook_url=settings.telegram_webhook_url, pacing=pacing,
+                      flood=FloodGate(burst=1_000_000))
     await service.start()
     print(f"rongrian (bench pacing {pacing.per_chat_interval}s/chat, {pacing.per_second}/s): "
           f"serving on {service.url}", flush=True)
