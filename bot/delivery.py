@@ -26,7 +26,7 @@ from typing import Literal, Protocol
 from handlers.types import Reply
 from storage import outbox
 from storage.db import Database
-from storage.outbox import OutboxItem
+from storage.outbox import Head, OutboxItem
 from storage.seal import Sealer, SealError
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class DeliveryWorker:
             collections.deque)
         self._busy: collections.Counter[str] = collections.Counter()
         # Each chat's oldest pending row not yet on its way, per platform; chats to read again.
-        self._heads: dict[str, dict[str, OutboxItem]] = collections.defaultdict(dict)
+        self._heads: dict[str, dict[str, Head]] = collections.defaultdict(dict)
         self._dirty: set[tuple[str, str]] = set()
         self._rescan_at = 0.0
         self._troubled_until: dict[str, float] = {}
@@ -262,7 +262,7 @@ class DeliveryWorker:
         self._dirty.add(key)  # its next row, or the same one again after a failure
         self._wake.set()
 
-    async def _send(self, sender: Sender, pacing: Pacing, head: OutboxItem) -> None:
+    async def _send(self, sender: Sender, pacing: Pacing, head: Head) -> None:
         try:
             await self._send_batch(sender, pacing, head)
         finally:
@@ -273,8 +273,8 @@ class DeliveryWorker:
             self._busy[sender.platform] -= 1
             self._recent[sender.platform].append(answered)
 
-    async def _send_batch(self, sender: Sender, pacing: Pacing, head: OutboxItem) -> None:
-        items = await outbox.batch_from(self.db, head, sender.max_batch)
+    async def _send_batch(self, sender: Sender, pacing: Pacing, first: Head) -> None:
+        items = await outbox.batch_from(self.db, first, sender.max_batch)
         if not items:
             return  # no longer pending (its chat was left or became private): nothing to send
         head = items[0]
@@ -358,8 +358,8 @@ class DeliveryWorker:
                                 count_attempt=failure.kind == "retry")
 
 
-def _oldest(item: OutboxItem) -> int:
-    return item.id
+def _oldest(head: Head) -> int:
+    return head.id
 
 
 def _which(item: OutboxItem) -> str:

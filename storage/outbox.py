@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from storage.ids import lane_base, next_hidden, next_plain
 from storage.db import Database, Row, Tx
@@ -35,6 +36,16 @@ class OutboxItem:
     def retry_key(self) -> str:
         """A UUID that is the same every time this row heads a send (LINE's X-Line-Retry-Key)."""
         return str(uuid.uuid5(uuid.UUID(self.batch), str(self.id))) if self.batch else ""
+
+
+class Head(NamedTuple):
+    """A chat's oldest pending row, as much as scheduling needs: the delivery worker keeps one
+    per waiting chat in memory, and reads the whole row only to send it (``batch_from``)."""
+
+    id: int
+    chat_id: str  # the chat, or a sealed lane
+    not_before: float
+    batch: str
 
 
 def _item(r: Row) -> OutboxItem:
@@ -127,26 +138,26 @@ async def delete(tx: Tx, row_ids: list[int]) -> None:
     await tx.execute(f"DELETE FROM outbox WHERE id IN ({_marks(row_ids)})", row_ids)
 
 
-async def heads(db: Database, platform: str, limit: int) -> list[OutboxItem]:
+async def heads(db: Database, platform: str, limit: int) -> list[Head]:
     """The oldest pending row of each chat on ``platform``, oldest chats first."""
     rows = await db.fetchall(
-        f"SELECT {', '.join('o.' + c for c in _COLUMNS.split(', '))} FROM outbox o "
+        "SELECT o.id, o.chat_id, o.not_before, o.batch FROM outbox o "
         "JOIN (SELECT MIN(id) AS id FROM outbox WHERE status = 'pending' AND platform = ? "
         "      GROUP BY chat_id) h ON h.id = o.id ORDER BY o.id LIMIT ?",
         (platform, limit),
     )
-    return [_item(r) for r in rows]
+    return [Head(*r) for r in rows]
 
 
-async def head(db: Database, platform: str, chat_id: str) -> OutboxItem | None:
+async def head(db: Database, platform: str, chat_id: str) -> Head | None:
     """The oldest pending row of one chat (or sealed lane), if any."""
     rows = await db.fetchall(
-        f"SELECT {_COLUMNS} FROM outbox WHERE status = 'pending' AND platform = ? "
-        "AND chat_id = ? ORDER BY id LIMIT 1", (platform, chat_id))
-    return _item(rows[0]) if rows else None
+        "SELECT id, chat_id, not_before, batch FROM outbox WHERE status = 'pending' "
+        "AND platform = ? AND chat_id = ? ORDER BY id LIMIT 1", (platform, chat_id))
+    return Head(*rows[0]) if rows else None
 
 
-async def batch_from(db: Database, head: OutboxItem, limit: int) -> list[OutboxItem]:
+async def batch_from(db: Database, head: Head, limit: int) -> list[OutboxItem]:
     """``head`` and the pending rows of its batch after it, at most ``limit`` in all, as they
     are now; none if ``head`` is no longer pending (sent, dropped, or sealed meanwhile).
 

@@ -87,29 +87,38 @@ async def queue(db: Database, platform: str, chat_id: str, *payloads: str) -> No
         await outbox.enqueue(tx, platform, chat_id, payloads, AT)
 
 
+async def head_rows(db: Database, platform: str, limit: int = 10) -> list[outbox.OutboxItem]:
+    """Each chat's oldest pending row, whole (``heads`` gives what scheduling needs)."""
+    return [(await outbox.batch_from(db, h, 1))[0]
+            for h in await outbox.heads(db, platform, limit)]
+
+
 async def test_outbox_heads_one_per_chat_in_id_order(db: Database) -> None:
     await queue(db, "telegram", "A", "a1")       # id 1
     await queue(db, "telegram", "B", "b1")       # id 2
     await queue(db, "telegram", "A", "a2", "a3")  # ids 3, 4
     await queue(db, "line", "A", "line-a1")      # id 5: another platform
 
-    heads = await outbox.heads(db, "telegram", limit=10)
+    heads = await head_rows(db, "telegram")
     assert [(h.id, h.chat_id, h.payload) for h in heads] == [(1, "A", "a1"), (2, "B", "b1")]
     assert [h.id for h in await outbox.heads(db, "telegram", limit=1)] == [1]
-    assert [h.payload for h in await outbox.heads(db, "line", limit=10)] == ["line-a1"]
+    assert [h.payload for h in await head_rows(db, "line")] == ["line-a1"]
+    assert await outbox.head(db, "telegram", "A") == (await outbox.heads(db, "telegram", 10))[0]
 
     await outbox.mark_sent(db, [1], AT)
-    heads = await outbox.heads(db, "telegram", limit=10)
+    heads = await head_rows(db, "telegram")
     assert [(h.id, h.payload) for h in heads] == [(2, "b1"), (3, "a2")]
 
     await outbox.mark_sent(db, [2], AT)
-    assert [h.payload for h in await outbox.heads(db, "telegram", limit=10)] == ["a2"]
+    assert [h.payload for h in await head_rows(db, "telegram")] == ["a2"]
+    await outbox.mark_sent(db, [3, 4], AT)
+    assert await outbox.head(db, "telegram", "A") is None
 
 
 async def test_mark_retry_keeps_the_row_pending(db: Database) -> None:
     await queue(db, "telegram", "A", "a1")
     await outbox.mark_retry(db, [1], not_before=1_800_000_000.5, error="429 Too Many Requests")
-    (head,) = await outbox.heads(db, "telegram", limit=10)
+    (head,) = await head_rows(db, "telegram")
     assert (head.id, head.attempts, head.not_before) == (1, 1, 1_800_000_000.5)
     (row,) = await db.fetchall("SELECT status, last_error FROM outbox WHERE id = 1")
     assert tuple(row) == ("pending", "429 Too Many Requests")
@@ -124,7 +133,7 @@ async def test_mark_failed_moves_on_and_is_listed(db: Database) -> None:
     await outbox.mark_failed(db, [3], "400 Bad Request: chat not found")
     await outbox.mark_retry(db, [4], not_before=5.0, error="429 quota", count_attempt=False)
 
-    assert [h.payload for h in await outbox.heads(db, "telegram", limit=10)] == ["a2"]
+    assert [h.payload for h in await head_rows(db, "telegram")] == ["a2"]
     assert await outbox.troubles(db) == [  # newest first; held-back pending rows too
         {"id": 4, "platform": "line", "status": "pending", "attempts": 0,
          "last_error": "429 quota", "created_at": AT, "not_before": 5.0},
@@ -162,8 +171,9 @@ async def test_a_batch_is_the_same_rows_on_every_attempt(db: Database) -> None:
     await outbox.mark_retry(db, [i.id for i in first], 0, "500")
     (again,) = await outbox.heads(db, "line", 10)
     assert [i.id for i in await outbox.batch_from(db, again, 5)] == [i.id for i in first]
-    assert again.retry_key == head.retry_key and len(head.retry_key) == 36
+    assert first[0].retry_key == (await outbox.batch_from(db, again, 5))[0].retry_key
+    assert len(first[0].retry_key) == 36
     assert [i.payload for i in await outbox.batch_from(db, again, 2)] == ["a", "b"]
     await outbox.mark_sent(db, [i.id for i in first], AT)
-    (nxt,) = await outbox.heads(db, "line", 10)
-    assert nxt.payload == "d" and nxt.retry_key != head.retry_key
+    (nxt,) = await head_rows(db, "line")
+    assert nxt.payload == "d" and nxt.retry_key != first[0].retry_key
