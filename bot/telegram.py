@@ -27,14 +27,15 @@ from typing import Any
 
 from aiohttp import web
 from telegram import Bot
-from telegram.warnings import PTBUserWarning
 from telegram.error import (
     BadRequest,
+    EndPointNotFound,
     Forbidden,
     InvalidToken,
     RetryAfter,
     TelegramError,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.delivery import Delivery, Failure
 from bot.media import MAX_BYTES, MediaStore, NotAnImage
@@ -171,7 +172,8 @@ class TelegramChannel:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
             return Failure("throttled", "429 Too Many Requests", seconds)
-        if isinstance(exc, Forbidden | BadRequest | InvalidToken):
+        # EndPointNotFound: what do_api_request makes of a 401/404 (a revoked token).
+        if isinstance(exc, Forbidden | BadRequest | InvalidToken | EndPointNotFound):
             return Failure("permanent", f"{type(exc).__name__}: {exc.message}")
         if isinstance(exc, TelegramError):  # NetworkError, TimedOut, 5xx, Conflict
             return Failure("retry", f"{type(exc).__name__}: {exc.message}")

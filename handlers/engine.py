@@ -105,10 +105,7 @@ class Engine:
             # dated by day only, and only until no platform would redeliver it.
             if not await updates.claim(tx, incoming.platform, incoming.update_key,
                                        day_stamp(now)):
-                requeued = session is None and await outbox.requeue_answered(
-                    tx, incoming.platform, incoming.chat_id, incoming.update_key)
-                return Outcome(duplicate=True, queued_to=[
-                    (incoming.platform, incoming.chat_id)] if requeued else [])
+                return await _duplicate(tx, incoming, private=session is not None)
             if session is not None:  # a private chat: nothing of it is written but sealed
                 conv = copy.deepcopy(session.conv)
             else:
@@ -315,7 +312,7 @@ class Engine:
         async with self.db.transaction() as tx:
             if not await updates.claim(tx, incoming.platform, incoming.update_key,
                                        day_stamp(self.services.clock())):
-                return Outcome(duplicate=True)
+                return await _duplicate(tx, incoming, private=session is not None)
             if session is not None:
                 reply = Reply(t(session.conv.lang, key))
                 return Outcome(replies=[reply], queued_to=await self._enqueue_sealed(
@@ -376,6 +373,16 @@ class Engine:
             await self.checkpoint()
             log.info("%d closed report(s) erased after the retention period", len(due))
         return photos
+
+
+async def _duplicate(tx: Tx, incoming: Incoming, *, private: bool) -> Outcome:
+    """An update handled before. Delivered again, it proves that our answer to it never
+    reached the platform: a reply that answer carried is queued again (see
+    :func:`outbox.requeue_answered`). A private chat's replies are never carried."""
+    if not private and await outbox.requeue_answered(tx, incoming.platform, incoming.chat_id,
+                                                     incoming.update_key):
+        return Outcome(duplicate=True, queued_to=[(incoming.platform, incoming.chat_id)])
+    return Outcome(duplicate=True)
 
 
 OFFICER_COMMANDS = frozenset({"cases", "overdue", "report"})

@@ -211,3 +211,15 @@ async def test_a_group_is_paced_slower_than_a_private_chat(
 
     assert min(gaps(-1001)) >= 0.39
     assert max(gaps(777)) < 0.39
+
+
+async def test_a_revoked_token_fails_a_send_for_good_at_once(
+        start_service: StartService, emulator: TelegramEmulator) -> None:
+    """Telegram's 401 (the token was revoked in @BotFather) is not retried twelve times."""
+    service = await start_service(telegram_reply_in_answer=False)
+    emulator.fail("sendMessage", 401)
+    _, status = await emulator.send(513, text="/start")
+    assert status == 200
+    db = str(service.settings.database_path)
+    await outbox_settled(db)
+    assert rows(db, "SELECT status, attempts FROM outbox") == [("failed", 1)]
