@@ -18,9 +18,7 @@ import datetime as dt
 import hmac
 import json
 import logging
-import os
 import sqlite3
-import warnings
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -29,23 +27,20 @@ from aiohttp import web
 from telegram import Bot
 from telegram.error import (
     BadRequest,
-    EndPointNotFound,
     Forbidden,
     InvalidToken,
     RetryAfter,
     TelegramError,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.delivery import Delivery, Failure
 from bot.media import MAX_BYTES, MediaStore, NotAnImage
+from bot.transport import AiohttpRequest
 from handlers.engine import Engine
 from handlers.types import BAD_IMAGE, Carrier, Incoming, Location, Photo, Reply
 
 log = logging.getLogger(__name__)
 
-# Opt in now to what PTB 23 will do anyway: time periods as timedelta (no deprecation warnings).
-os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ("message", "callback_query")
@@ -53,9 +48,6 @@ GROUPS = ("group", "supergroup")  # a division's group chat, bound with an invit
 MAX_CALLBACK_DATA = 64
 MAX_TEXT = 4096
 REMEMBERED_MAX = 10_000
-# TelegramChannel._call uses do_api_request on purpose, for methods PTB also has typed.
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning,
-                        module=__name__)
 _answer_json = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -116,7 +108,10 @@ class TelegramChannel:
                  answer_slot: Callable[[str], bool] | None = None) -> None:
         """``answer_slot(chat_id)`` says whether the pace allows a message to that chat now
         (and counts it): only then does a webhook's answer carry a reply."""
+        if not isinstance(bot.request, AiohttpRequest):
+            raise TypeError("the channel calls the Bot API through bot.transport.AiohttpRequest")
         self.bot = bot
+        self._api = bot.request
         self._answer_slot = answer_slot
         self.engine = engine
         self.media = media
@@ -161,19 +156,16 @@ class TelegramChannel:
             log.debug("a message could not be deleted: %s", exc.message)
 
     async def _call(self, method: str, params: dict[str, Any]) -> Any:
-        """One of the calls made for every message (send, edit, delete, answer a button),
-        through PTB's request layer (its transport, timeouts and errors), its answer left as
-        JSON: PTB's typed methods turn every parameter and every answer into PTB objects
-        the service never reads, which cost more than the call itself (bench/README.md)."""
-        return await self.bot.do_api_request(method, api_kwargs=params)
+        """One of the calls made for every message (send, edit, delete, answer a button):
+        JSON through the bot's transport, PTB's errors (see bot/transport.py)."""
+        return await self._api.call(f"{self.bot.base_url}/{method}", params)
 
     def classify(self, exc: Exception) -> Failure:
         if isinstance(exc, RetryAfter):
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
             return Failure("throttled", "429 Too Many Requests", seconds)
-        # EndPointNotFound: what do_api_request makes of a 401/404 (a revoked token).
-        if isinstance(exc, Forbidden | BadRequest | InvalidToken | EndPointNotFound):
+        if isinstance(exc, Forbidden | BadRequest | InvalidToken):
             return Failure("permanent", f"{type(exc).__name__}: {exc.message}")
         if isinstance(exc, TelegramError):  # NetworkError, TimedOut, 5xx, Conflict
             return Failure("retry", f"{type(exc).__name__}: {exc.message}")
