@@ -21,9 +21,8 @@ from bench.run import flow_run, med, ms, table
 
 LADDER = (
     ("ours as is (pacing lifted)", ""),
-    ("+ raw aiohttp sends (no PTB on the way out)", "rawsend"),
-    ("+ step batch in one send task", "rawsend,batch"),
-    ("+ no button acknowledgement", "rawsend,batch,noack"),
+    ("+ step batch in one send task", "batch"),
+    ("+ no button acknowledgement", "batch,noack"),
 )
 
 

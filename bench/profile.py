@@ -16,15 +16,11 @@ from pathlib import Path
 
 # (bucket, markers): first match wins
 BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Bot API calls: failed `import sniffio` in httpcore (per request)",
-     ("current_async_library",)),
-    ("Bot API calls: PTB parses each answer into a Message (de_json)",
-     ("Bot._post", "Bot._send_message", "_bot.py")),  # refined below
-    ("Bot API calls: PTB request building + httpx/httpcore/anyio/h11",
-     ("telegram/request", "httpx/", "httpcore/", "anyio/", "h11/")),
-    ("inbound: PTB Update.de_json", ("Update.de_json", "_telegramobject.py")),
+    ("Bot API calls: PTB's request layer + aiohttp client",
+     ("TelegramChannel._call", "telegram/request", "telegram/_bot.py", "bot/transport.py",
+      "aiohttp/client", "aiohttp/connector")),
+    ("storage/: SQLite statements and commits", ("storage/", "aiosqlite/")),
     ("engine + flows (handlers/)", ("handlers/",)),
-    ("storage/ + aiosqlite, event-loop side", ("storage/", "aiosqlite/")),
     ("delivery worker scheduling (bot/delivery.py)", ("bot/delivery.py",)),
     ("our webhook/channel code (bot/telegram.py)", ("bot/telegram.py",)),
     ("aiohttp server: parse requests, write responses", ("aiohttp/",)),
@@ -54,10 +50,6 @@ def classify(frames: list[str]) -> str:
     stack = ";".join(frames)
     for name, markers in BUCKETS:
         if any(m in stack for m in markers):
-            if name.startswith("Bot API calls: PTB parses"):
-                if "de_json" in stack or "_telegramobject.py" in stack:
-                    return name
-                continue
             return name
     return "other"
 

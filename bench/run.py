@@ -42,7 +42,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help=f"servers of the flows scenario ({','.join(FLOW_SERVERS)})")
     p.add_argument("--whatif", default="",
                    help="also run ours with these bench/whatif.py patches, e.g. "
-                        "rawsend,batch,noack (off)")
+                        "batch,noack (off)")
     p.add_argument("--human-users", type=int, default=20)
     p.add_argument("--think", type=float, default=1.5,
                    help="seconds between a reply and the next step, human scenario (1.5)")

@@ -3,9 +3,6 @@ server process only (bench/ours_unpaced.py, ``BENCH_WHATIF=a,b,c``), to measure 
 proposed product change would gain before anyone writes it. Nothing here is product code,
 and none of it is safe as is (see each patch for what a real change must also handle).
 
-    rawsend       TelegramChannel.send and the button acknowledgement POST JSON with one
-                  keep-alive aiohttp session and read only ``ok``/``description``, instead of
-                  PTB's Bot → AiohttpRequest → parse the answer into a ``Message``.
     noack         no answerCallbackQuery / editMessageText after a button press.
     batch         TelegramChannel.max_batch = 5: a step's messages to one chat go out in one
                   worker task, one after the other, instead of one tick per message (a real
@@ -13,22 +10,18 @@ and none of it is safe as is (see each patch for what a real change must also ha
     timing        time the database lock and the delivery worker; printed to the log at exit.
 
 Gone into the product since (2026-11-28): ``sniffio`` (httpx is off the path), ``syncsql``
-(storage/db.py), ``nolinebot`` (bot/service.py), ``fastin`` (bot/telegram.py reads the update's JSON) and ``webhookreply``
-(the reply in the webhook's answer, with what makes it safe).
+(storage/db.py), ``nolinebot`` (bot/service.py), ``fastin`` (bot/telegram.py reads the
+update's JSON), ``webhookreply`` (the reply in the webhook's answer, with what makes it
+safe) and ``rawsend`` (bot/transport.py ``AiohttpRequest.call``).
 """
 from __future__ import annotations
 
-import asyncio
 import atexit
 import collections
-import json
 import sys
 from typing import Any
 
-import aiohttp
-
 FLAGS: set[str] = set()
-_session: aiohttp.ClientSession | None = None
 
 
 def _flags(spec: str) -> set[str]:
@@ -37,16 +30,14 @@ def _flags(spec: str) -> set[str]:
 
 def apply(spec: str) -> set[str]:
     FLAGS.update(_flags(spec))
-    unknown = FLAGS - {"rawsend", "noack", "timing", "batch"}
+    unknown = FLAGS - {"noack", "timing", "batch"}
     if unknown:
         raise SystemExit(f"unknown BENCH_WHATIF flags: {sorted(unknown)}")
     from bot.telegram import TelegramChannel
     if "batch" in FLAGS:
         TelegramChannel.max_batch = 5
-    if "rawsend" in FLAGS:
-        TelegramChannel.send = _raw_send  # type: ignore[method-assign]
-    if "noack" in FLAGS or "rawsend" in FLAGS:
-        TelegramChannel._acknowledge_press = _ack_press  # type: ignore[method-assign]
+    if "noack" in FLAGS:
+        TelegramChannel._acknowledge_press = _no_ack  # type: ignore[method-assign]
     if "timing" in FLAGS:
         _time_transactions()
         _time_worker()
@@ -60,73 +51,9 @@ def apply(spec: str) -> set[str]:
     return FLAGS
 
 
-# -- rawsend -----------------------------------------------------------------------------
-def _http() -> aiohttp.ClientSession:
-    global _session
-    if _session is None or _session.closed:
-        _session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64))
-    return _session
-
-
-async def _call(bot: Any, method: str, payload: dict[str, Any]) -> dict[str, Any]:
-    from telegram.error import (BadRequest, Forbidden, InvalidToken, NetworkError,
-                                RetryAfter)
-    try:
-        async with _http().post(f"{bot.base_url}/{method}", json=payload,
-                                timeout=aiohttp.ClientTimeout(total=10)) as resp:
-            status, body = resp.status, await resp.read()
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        raise NetworkError(f"{type(exc).__name__}: {exc}") from exc
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise NetworkError(f"invalid answer, HTTP {status}") from None
-    if data.get("ok"):
-        return data
-    description = str(data.get("description", f"HTTP {status}"))
-    if status == 429:
-        raise RetryAfter(int((data.get("parameters") or {}).get("retry_after", 1)))
-    if status == 403:
-        raise Forbidden(description)
-    if status == 400:
-        raise BadRequest(description)
-    if status in (401, 404):
-        raise InvalidToken(description)
-    raise NetworkError(description)
-
-
-def _message_payload(chat_id: str, reply: Any) -> dict[str, Any]:
-    from bot.telegram import message_params
-    return message_params(chat_id, reply)
-
-
-async def _raw_send(self: Any, chat_id: str, replies: list[Any], delivery: Any) -> None:
-    for reply in replies:
-        for sha in reply.images:  # photos: the product path (multipart), unchanged
-            photo = await asyncio.to_thread(self.media.path(sha).read_bytes)
-            await self.bot.send_photo(chat_id=int(chat_id), photo=photo)
-        await _call(self.bot, "sendMessage", _message_payload(chat_id, reply))
-
-
-async def _ack_press(self: Any, query: Any, *, answer: bool = True, edit: bool = True,
-                     **_: Any) -> None:
-    if "noack" in FLAGS:
-        return
-    data = query if isinstance(query, dict) else query.to_dict()
-    try:
-        if answer:
-            await _call(self.bot, "answerCallbackQuery", {"callback_query_id": data["id"]})
-        message = data.get("message") or {}
-        markup = message.get("reply_markup") or {}
-        if edit and message.get("text") and markup:
-            label = next((b.get("text") for row in markup.get("inline_keyboard", [])
-                          for b in row if b.get("callback_data") == data.get("data")), None)
-            text = f"{message['text']}\n\n👉 {label}" if label else message["text"]
-            await _call(self.bot, "editMessageText", {
-                "chat_id": message["chat"]["id"], "message_id": message["message_id"],
-                "text": text[:4096]})
-    except Exception:  # cosmetic, best effort, like the product's
-        pass
+# -- noack -------------------------------------------------------------------------------
+async def _no_ack(self: Any, query: Any, **_: Any) -> None:
+    """The spinner would turn until Telegram gives up, and the old keyboard would stay."""
 
 
 # -- timing ---------------------------------------------------------------
