@@ -16,7 +16,7 @@ from pathlib import Path
 
 # (bucket, markers): first match wins
 BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Bot API calls: PTB's request layer + aiohttp client",
+    ("Bot API calls: bot/transport.py + aiohttp client (PTB only for photos, polling)",
      ("TelegramChannel._call", "telegram/request", "telegram/_bot.py", "bot/transport.py",
       "aiohttp/client", "aiohttp/connector")),
     ("storage/: SQLite statements and commits", ("storage/", "aiosqlite/")),

@@ -111,6 +111,20 @@ async def grievance_to_summary(citizen: Citizen, text: str = "ถนนทรุ
         await citizen.press("skip")
 
 
+async def telegram_to_summary(citizen: TelegramCitizen,
+                              description: str = "ไฟฟ้าส่องสว่างหน้าวัดดับมาหนึ่งสัปดาห์แล้ว มืดมาก"
+                              ) -> list[str]:
+    """The shortest grievance on Telegram, up to its summary (no location, photo or phone);
+    returns the last step's two messages, the thanks and the summary."""
+    await citizen.say("/start")
+    await citizen.press("📝 ร้องเรียน")
+    await citizen.press("ไฟฟ้าส่องสว่างดับ")
+    await citizen.say(description)
+    await citizen.press("ข้าม")
+    await citizen.press("ข้าม")
+    return await citizen.press("ข้าม", expect=2)
+
+
 class TelegramCitizen:
     """A person in a private chat with the bot, played through the Telegram emulation.
 

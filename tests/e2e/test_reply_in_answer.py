@@ -17,7 +17,7 @@ from bot.delivery import Pacing
 from bot.sandbox.telegram_api import TelegramEmulator
 from bot.service import Service
 from tests.e2e.conftest import StartService
-from tests.support import TelegramCitizen, outbox_settled, rows
+from tests.support import TelegramCitizen, outbox_settled, rows, telegram_to_summary
 
 MENU = "สวัสดีค่ะ ยินดีต้อนรับสู่ช่องทางร้องเรียนของเทศบาลตำบลกระสัง\nต้องการทำรายการใดคะ"
 
@@ -55,13 +55,7 @@ async def test_a_one_reply_step_rides_in_the_answer_and_is_recorded_sent(
 async def test_a_two_message_step_goes_by_request_in_order(
         service: Service, emulator: TelegramEmulator) -> None:
     citizen = TelegramCitizen(emulator, chat_id=602)
-    await citizen.say("/start")
-    await citizen.press("📝 ร้องเรียน")
-    await citizen.press("ถนน ทางเท้าชำรุด")
-    await citizen.say("ถนนยุบเป็นหลุมลึก รถจักรยานยนต์ล้มบ่อย")
-    for label in ("ข้าม", "ข้าม"):
-        await citizen.press(label)
-    thanks, summary = await citizen.press("ข้าม", expect=2)
+    thanks, summary = await telegram_to_summary(citizen)
     assert thanks == "ขอบคุณค่ะ" and summary.startswith("กรุณาตรวจสอบ")
     assert sends(emulator)[-2:] == ["request", "request"]
     assert sends(emulator)[:-2] == ["answer"] * 6
@@ -100,16 +94,13 @@ async def test_a_redelivery_after_the_chat_moved_on_sends_nothing_old(
 async def test_a_failed_send_stops_answers_carrying_replies_for_a_while(
         service: Service, emulator: TelegramEmulator) -> None:
     citizen = TelegramCitizen(emulator, chat_id=605)
-    await citizen.say("/start")
+    await telegram_to_summary(citizen)
     # A two-message step's first send fails (500): the platform is in trouble, so the next
     # one-reply steps go by request too, where a failure is seen and retried.
-    await citizen.press("📝 ร้องเรียน")
-    await citizen.press("ถนน ทางเท้าชำรุด")
-    await citizen.say("ถนนยุบเป็นหลุมลึก รถจักรยานยนต์ล้มบ่อย")
-    await citizen.press("ข้าม")
-    await citizen.press("ข้าม")
+    await citizen.press("✏️ แก้ไข")
+    await citizen.press("เบอร์ติดต่อ")
     emulator.fail("sendMessage", 500)
-    await citizen.press("ข้าม", expect=2)
+    await citizen.share_contact("0812345678", expect=2)
     await citizen.press("✅ ยืนยันส่งเรื่อง")
     assert sends(emulator)[-1] == "request"
     await outbox_settled(str(service.settings.database_path))

@@ -8,19 +8,8 @@ from bot.delivery import Pacing
 from bot.sandbox.telegram_api import TelegramEmulator
 from bot.service import Service
 from tests.e2e.conftest import SECRET, StartService
-from tests.support import TelegramCitizen, jpeg, outbox_settled, rows
+from tests.support import TelegramCitizen, jpeg, outbox_settled, rows, telegram_to_summary
 
-DESCRIPTION = "ไฟฟ้าส่องสว่างหน้าวัดดับมาหนึ่งสัปดาห์แล้ว มืดมาก"
-
-
-async def to_summary(citizen: TelegramCitizen) -> None:
-    await citizen.say("/start")
-    await citizen.press("📝 ร้องเรียน")
-    await citizen.press("ไฟฟ้าส่องสว่างดับ")
-    await citizen.say(DESCRIPTION)
-    await citizen.press("ข้าม")
-    await citizen.press("ข้าม")
-    await citizen.press("ข้าม", expect=2)
 
 
 def send_statuses(emulator: TelegramEmulator) -> list[int]:
@@ -47,7 +36,7 @@ async def test_429_then_500_then_ok_delivers_each_message_exactly_once(
 async def test_order_in_a_chat_is_kept_when_a_send_fails(
         service: Service, emulator: TelegramEmulator) -> None:
     citizen = TelegramCitizen(emulator, chat_id=502)
-    await to_summary(citizen)
+    await telegram_to_summary(citizen)
     texts = [m["text"] for m in emulator.messages(citizen.chat_id)]
     assert texts[-2] == "ขอบคุณค่ะ" and texts[-1].startswith("กรุณาตรวจสอบ")
     # Now the same two-message step with the first send failing twice.
@@ -78,7 +67,7 @@ async def test_a_blocked_citizen_fails_for_good_and_stays_visible(
 async def test_a_redelivered_update_files_one_case_and_one_acknowledgement(
         service: Service, emulator: TelegramEmulator) -> None:
     citizen = TelegramCitizen(emulator, chat_id=505)
-    await to_summary(citizen)  # the confirmation itself is sent by hand below
+    await telegram_to_summary(citizen)  # the confirmation itself is sent by hand below
     confirm = next(b for row in citizen.last_markup()["inline_keyboard"] for b in row
                    if b["text"] == "✅ ยืนยันส่งเรื่อง")
     message_id = emulator.messages(citizen.chat_id)[-1]["message_id"]
@@ -165,7 +154,7 @@ async def test_messages_to_one_chat_are_paced(start_service: StartService,
                                               emulator: TelegramEmulator) -> None:
     await start_service(pacing=Pacing(per_chat_interval=0.3, backoff_base=0.05))
     citizen = TelegramCitizen(emulator, chat_id=510)
-    await to_summary(citizen)
+    await telegram_to_summary(citizen)
     sends = [c.at for c in emulator.calls if c.method == "sendMessage"]
     gaps = [b - a for a, b in zip(sends, sends[1:])]
     assert min(gaps) >= 0.29  # the "thanks" and the summary went out 0.3 s apart
