@@ -105,7 +105,7 @@ class Engine:
             # dated by day only, and only until no platform would redeliver it.
             if not await updates.claim(tx, incoming.platform, incoming.update_key,
                                        day_stamp(now)):
-                return await _duplicate(tx, incoming, private=session is not None)
+                return await self._duplicate(tx, incoming, private=session is not None)
             if session is not None:  # a private chat: nothing of it is written but sealed
                 conv = copy.deepcopy(session.conv)
             else:
@@ -137,7 +137,7 @@ class Engine:
                         and carry(turn.replies[0])):
                     carried = turn.replies[0]
                     await outbox.record_answered(tx, incoming.platform, incoming.chat_id,
-                                                 payloads[0], stamp, incoming.update_key)
+                                                 payloads[0], stamp, self._answer_tag(incoming))
                 elif payloads:
                     await outbox.enqueue(tx, incoming.platform, incoming.chat_id, payloads,
                                          stamp, reply_token=incoming.reply_token,
@@ -166,6 +166,21 @@ class Engine:
         return Outcome(replies=turn.replies, case_reference=turn.case_reference,
                        notified=len(turn.elsewhere) + len(turn.news), carried=carried,
                        queued_to=queued)
+
+    async def _duplicate(self, tx: Tx, incoming: Incoming, *, private: bool) -> Outcome:
+        """An update handled before. Delivered again, it proves that our answer to it never
+        reached the platform: a reply that answer carried is queued again (see
+        :func:`outbox.requeue_answered`). A private chat's replies are never carried."""
+        if not private and await outbox.requeue_answered(
+                tx, incoming.platform, incoming.chat_id, self._answer_tag(incoming)):
+            return Outcome(duplicate=True, queued_to=[(incoming.platform, incoming.chat_id)])
+        return Outcome(duplicate=True)
+
+    def _answer_tag(self, incoming: Incoming) -> str:
+        """How an answered reply names its update: keyed, never the id itself. Update ids are
+        one sequence across all chats; kept with the exact time of the replies, they would
+        date the ids between them, a private chat's too (see docs/threat-model.md)."""
+        return self._sealer().tag(f"{incoming.platform}:{incoming.update_key}")
 
     @staticmethod
     async def _may_carry(tx: Tx, turn: Turn) -> bool:
@@ -312,7 +327,7 @@ class Engine:
         async with self.db.transaction() as tx:
             if not await updates.claim(tx, incoming.platform, incoming.update_key,
                                        day_stamp(self.services.clock())):
-                return await _duplicate(tx, incoming, private=session is not None)
+                return await self._duplicate(tx, incoming, private=session is not None)
             if session is not None:
                 reply = Reply(t(session.conv.lang, key))
                 return Outcome(replies=[reply], queued_to=await self._enqueue_sealed(
@@ -373,16 +388,6 @@ class Engine:
             await self.checkpoint()
             log.info("%d closed report(s) erased after the retention period", len(due))
         return photos
-
-
-async def _duplicate(tx: Tx, incoming: Incoming, *, private: bool) -> Outcome:
-    """An update handled before. Delivered again, it proves that our answer to it never
-    reached the platform: a reply that answer carried is queued again (see
-    :func:`outbox.requeue_answered`). A private chat's replies are never carried."""
-    if not private and await outbox.requeue_answered(tx, incoming.platform, incoming.chat_id,
-                                                     incoming.update_key):
-        return Outcome(duplicate=True, queued_to=[(incoming.platform, incoming.chat_id)])
-    return Outcome(duplicate=True)
 
 
 OFFICER_COMMANDS = frozenset({"cases", "overdue", "report"})

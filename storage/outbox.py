@@ -78,24 +78,25 @@ async def has_pending(tx: Tx, platform: str, chat_id: str) -> bool:
 
 
 async def record_answered(tx: Tx, platform: str, chat_id: str, payload: str, created_at: str,
-                          update_key: str) -> None:
-    """A reply leaving in the answer to webhook update ``update_key``: written 'sent' in the
-    step's own transaction, since no send of ours will ever report on it."""
+                          answers: str) -> None:
+    """A reply leaving in a webhook's answer to the update ``answers`` names (a keyed tag of
+    it): written 'sent' in the step's own transaction, since no send of ours will ever report
+    on it."""
     await tx.execute(
         "INSERT INTO outbox (id, platform, chat_id, payload, created_at, batch, status, "
         "attempts, sent_at, answers) VALUES (?, ?, ?, ?, ?, '', 'sent', 1, ?, ?)",
         (await next_plain(tx, "outbox"), platform, chat_id, payload, created_at, created_at,
-         update_key))
+         answers))
 
 
-async def requeue_answered(tx: Tx, platform: str, chat_id: str, update_key: str) -> bool:
-    """Update ``update_key`` came again, so its webhook answer never reached the platform:
-    the reply that answer carried is queued again, if it is still the chat's newest message
-    (a later one means the chat has moved on and the old question would only confuse)."""
+async def requeue_answered(tx: Tx, platform: str, chat_id: str, answers: str) -> bool:
+    """The update ``answers`` names came again, so our webhook answer never reached the
+    platform: the reply that answer carried is queued again, if it is still the chat's newest
+    message (a later one means the chat has moved on and the old question would confuse)."""
     row = await tx.fetchone(
         "SELECT id, answers FROM outbox WHERE platform = ? AND chat_id = ? "
         "ORDER BY id DESC LIMIT 1", (platform, chat_id))
-    if row is None or row["answers"] != update_key:
+    if row is None or row["answers"] != answers:
         return False
     await tx.execute("UPDATE outbox SET status = 'pending', sent_at = NULL, attempts = 0, "
                      "answers = NULL, batch = ? WHERE id = ?", (str(uuid.uuid4()), row["id"]))

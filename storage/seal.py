@@ -9,6 +9,8 @@ a suspect's chat id, not even by equality.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 from pathlib import Path
@@ -30,6 +32,12 @@ class Sealer:
         if len(key) != 32:
             raise ValueError("a seal key is 32 bytes")
         self._aead = AESGCM(key)
+        self._tag_key = hmac.new(key, b"rongrian tag v1", hashlib.sha256).digest()
+
+    def tag(self, value: str) -> str:
+        """A keyed digest of ``value``: equal for equal values, meaningless without the key
+        (an update id stored this way cannot be put in sequence with the others)."""
+        return hmac.new(self._tag_key, value.encode(), hashlib.sha256).hexdigest()[:32]
 
     def seal(self, value: dict[str, Any]) -> bytes:
         nonce = os.urandom(_NONCE)

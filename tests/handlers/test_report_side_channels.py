@@ -15,6 +15,7 @@ from handlers.engine import Engine
 from handlers.types import Incoming, Reply
 from storage import officers, outbox
 from storage.db import Database
+from storage.seal import Sealer
 from tests.handlers.test_report import (  # noqa: F401 (staff is a fixture)
     INTEGRITY,
     REPORTER,
@@ -241,3 +242,13 @@ async def test_photos_in_use_include_drafts_private_and_saved(
     await reporter.text("ต้นเดือนพฤศจิกายน")
     await reporter.photo(private)
     assert {saved, private} <= await engine.photos_in_use()
+
+
+def test_an_update_tag_is_keyed() -> None:
+    """A carried reply names its update by a tag: stable under one key, unrelated under
+    another, and not the id (update ids put private chats' updates in time)."""
+    one, other = Sealer(bytes(range(32))), Sealer(bytes(32))
+    assert one.tag("telegram:1234567") == one.tag("telegram:1234567")
+    assert one.tag("telegram:1234567") != one.tag("telegram:1234568")
+    assert one.tag("telegram:1234567") != other.tag("telegram:1234567")
+    assert "1234567" not in one.tag("telegram:1234567")
