@@ -55,6 +55,15 @@ def test_missing_env_file_is_fine(tmp_path: Path) -> None:
     assert Settings.from_env({}, env_file=tmp_path / "absent.env").port == 8080
 
 
+def test_reply_in_answer_is_on_unless_turned_off() -> None:
+    assert settings().telegram_reply_in_answer is True
+    for off in ("no", "NO", "false", "0"):
+        assert settings(TELEGRAM_REPLY_IN_ANSWER=off).telegram_reply_in_answer is False
+    assert settings(TELEGRAM_REPLY_IN_ANSWER="yes").telegram_reply_in_answer is True
+    with pytest.raises(SettingsError, match="TELEGRAM_REPLY_IN_ANSWER must be yes or no"):
+        settings(TELEGRAM_REPLY_IN_ANSWER="sometimes")
+
+
 def test_webhook_mode_requires_secret_with_a_token() -> None:
     with pytest.raises(SettingsError, match="TELEGRAM_WEBHOOK_SECRET"):
         settings(TELEGRAM_BOT_TOKEN=TOKEN)
