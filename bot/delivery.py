@@ -1,13 +1,15 @@
 """The delivery worker: sends queued replies through each platform's real SDK.
 
-It takes only the oldest pending reply of each chat, so a chat's messages arrive in order;
-it knows each chat's oldest reply from memory, reading again only the chats it is told
-something was queued for (or just sent to), and the whole outbox once a second (rows other
-processes queued; a scan per message was a tenth of the service's CPU under load);
-paces sends to the platform's limits (Telegram: 1 message/s per chat, 30/s overall); retries
-network errors and 5xx with growing backoff, waits out 429's ``retry_after``, and marks a
-reply 'failed' (kept, visible with ``python -m bot outbox``) only when the platform refuses
-it for good or after ``max_attempts``. Nothing is dropped silently.
+It takes only the oldest pending reply of each chat, so a chat's messages arrive in order.
+It knows each chat's oldest reply from memory: it reads again only the chats it is told
+something was queued for (or it just sent to), and the whole outbox once a second, for rows
+another process queued (reading it for every message was a tenth of the service's CPU).
+
+It paces sends to the platform's limits (Telegram: 1 message/s per chat, 30/s overall),
+counting the replies a webhook's answer carries too (:meth:`DeliveryWorker.take_answer_slot`).
+It retries network errors and 5xx with growing backoff, waits out 429's ``retry_after``, and
+marks a reply 'failed' (kept, visible with ``python -m bot outbox``) only when the platform
+refuses it for good or after ``max_attempts``. Nothing is dropped silently.
 """
 from __future__ import annotations
 
