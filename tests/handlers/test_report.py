@@ -66,6 +66,15 @@ async def report(citizen: Citizen, division: str = "works", *, mode: str = "anon
     return re.search(r"\d{4} \d{4} \d{4} \d{4}", ack.text).group(0).replace(" ", "")
 
 
+async def reported(citizen: Citizen, division: str = "works") -> str:
+    """File an anonymous report, keep the receipt and decline notices (the reporter is back
+    at the menu); return the receipt code."""
+    code = await report(citizen, division)
+    await citizen.press("saved")
+    await citizen.press("notify:no")
+    return code
+
+
 def sealed(services: Services, db_path: str) -> list[dict]:
     """The messages waiting for anonymous reporters, opened with the service's key."""
     blobs = rows(db_path, "SELECT sealed FROM outbox WHERE sealed IS NOT NULL ORDER BY id")
@@ -142,9 +151,7 @@ async def test_an_anonymous_report_keeps_nothing_of_its_reporter(
 async def test_the_reporter_follows_up_answers_and_adds_with_the_code(
         engine: Engine, db: Database, staff: None) -> None:
     citizen = Citizen(engine, chat_id=REPORTER)
-    code = await report(citizen)
-    await citizen.press("saved")
-    await citizen.press("notify:no")
+    code = await reported(citizen)
     (label,) = rows(db.path, "SELECT reference FROM cases")[0]
     officer = Citizen(engine, chat_id=INTEGRITY)
     await officer.send(choice=f"o:accept:{label}")
@@ -182,9 +189,7 @@ async def test_the_reporter_follows_up_answers_and_adds_with_the_code(
 async def test_a_code_typed_at_the_menu_opens_the_report_and_leaves_the_chat(
         engine: Engine, db: Database, staff: None) -> None:
     citizen = Citizen(engine, chat_id=REPORTER)
-    code = await report(citizen)
-    await citizen.press("saved")
-    await citizen.press("notify:no")
+    code = await reported(citizen)
     await citizen.press("menu:status")  # an ordinary chat again
     await citizen.text("/start")
     (view,) = await citizen.send(text=receipts.display(code), message_id="91")
@@ -196,9 +201,7 @@ async def test_a_code_typed_at_the_menu_opens_the_report_and_leaves_the_chat(
 async def test_wrong_codes_wait_longer_each_time_then_lock_the_chat_out(
         engine: Engine, db: Database, staff: None, clock: FakeClock) -> None:
     citizen = Citizen(engine, chat_id=REPORTER)
-    code = await report(citizen)
-    await citizen.press("saved")
-    await citizen.press("notify:no")
+    code = await reported(citizen)
     await citizen.press("menu:misconduct")
     await citizen.press("code")
     wrong = "1111222233334444" if code != "1111222233334444" else "5555666677778888"
@@ -341,9 +344,7 @@ def db_files(db: Database) -> list:
 async def test_leaving_for_a_named_flow_makes_the_chat_ordinary_again(
         engine: Engine, db: Database, staff: None) -> None:
     citizen = Citizen(engine, chat_id=REPORTER)
-    await report(citizen)
-    await citizen.press("saved")
-    await citizen.press("notify:no")
+    await reported(citizen)
     await citizen.press("menu:file")
     (step, data), = rows(db.path, "SELECT step, data FROM conversations WHERE chat_id = ?",
                          (REPORTER,))

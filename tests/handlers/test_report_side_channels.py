@@ -22,6 +22,7 @@ from tests.handlers.test_report import (  # noqa: F401 (staff is a fixture)
     SEALER,
     bind,
     report,
+    reported,
     staff,
     texts_to,
 )
@@ -40,9 +41,7 @@ async def test_no_row_dates_a_report_or_its_reporters_answers_to_the_second(
         engine: Engine, db: Database, staff: None, clock: FakeClock) -> None:
     clock.now = bangkok(2026, 11, 30, 14, 37, 52)
     citizen = Citizen(engine, chat_id=REPORTER)
-    code = await report(citizen)
-    await citizen.press("saved")
-    await citizen.press("notify:no")
+    code = await reported(citizen)
     (label,), = rows(db.path, "SELECT reference FROM cases")
     officer = Citizen(engine, chat_id=INTEGRITY)
     await officer.send(choice=f"o:ask:{label}")
@@ -63,9 +62,7 @@ async def test_no_row_dates_a_report_or_its_reporters_answers_to_the_second(
 async def test_a_right_code_of_ones_own_does_not_reset_the_guess_throttle(
         engine: Engine, db: Database, staff: None) -> None:
     guesser = Citizen(engine, chat_id="6666")
-    own = await report(guesser)
-    await guesser.press("saved")
-    await guesser.press("notify:no")
+    own = await reported(guesser)
     waited = 0
     for _ in range(5):
         for wrong in ("1111222233334444", "5555666677778888"):
@@ -185,9 +182,7 @@ async def test_an_answer_does_not_follow_an_asker_into_the_named_division(
         engine: Engine, db: Database, staff: None) -> None:
     await bind(db, "i2", "clerk", "integrity")
     reporter = Citizen(engine, chat_id=REPORTER)
-    code = await report(reporter, division="works")
-    await reporter.press("saved")
-    await reporter.press("notify:no")
+    code = await reported(reporter)
     (label,), = rows(db.path, "SELECT reference FROM cases")
     officer = Citizen(engine, chat_id=INTEGRITY)
     await officer.send(choice=f"o:ask:{label}")
