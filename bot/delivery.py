@@ -201,25 +201,16 @@ class DeliveryWorker:
             pacing = self.pacing[platform]
             known = self._heads[platform]
             now_wall, now = time.time(), time.monotonic()
-            recent = self._recent[platform]
             for item in sorted(known.values(), key=_oldest):
                 key = (platform, item.chat_id)
                 if item.not_before > now_wall:
                     next_in = min(next_in, item.not_before - now_wall)
                     continue
-                last = self._chat_last.get(key)
-                interval = (pacing.per_group_interval if sender.is_group(item.chat_id)
-                            else pacing.per_chat_interval)
-                if interval and last is not None and now - last < interval:
-                    next_in = min(next_in, interval - (now - last))
+                if wait := self._chat_wait(platform, item.chat_id, now):
+                    next_in = min(next_in, wait)
                     continue
-                # A send counts against the platform's rate from its start until a second
-                # after its answer: the platform counts it when it arrives, somewhere in
-                # between, so no second of the platform's can ever see more than per_second.
-                while recent and now - recent[0] >= 1.0:
-                    recent.popleft()
-                if len(recent) + self._busy[platform] >= pacing.per_second:
-                    next_in = min(next_in, 1.0 - (now - recent[0]) if recent else 0.01)
+                if wait := self._rate_wait(platform, now):
+                    next_in = min(next_in, wait)
                     break
                 if len(self._in_flight) >= pacing.concurrency:
                     next_in = min(next_in, 0.01)
@@ -241,23 +232,35 @@ class DeliveryWorker:
         key = (platform, chat_id)
         now = time.monotonic()
         if (pacing is None or key in self._in_flight or self._stopping
-                or now < self._troubled_until.get(platform, 0.0)):
-            return False
-        last = self._chat_last.get(key)
-        sender = self.senders[platform]
-        interval = (pacing.per_group_interval if sender.is_group(chat_id)
-                    else pacing.per_chat_interval)
-        if interval and last is not None and now - last < interval:
-            return False
-        recent = self._recent[platform]
-        while recent and now - recent[0] >= 1.0:
-            recent.popleft()
-        if len(recent) + self._busy[platform] >= pacing.per_second:
+                or now < self._troubled_until.get(platform, 0.0)
+                or self._chat_wait(platform, chat_id, now) or self._rate_wait(platform, now)):
             return False
         carried_at = now + ANSWER_LAG
         self._chat_last[key] = carried_at
-        recent.append(carried_at)
+        self._recent[platform].append(carried_at)
         return True
+
+    def _chat_wait(self, platform: str, chat_id: str, now: float) -> float:
+        """Seconds until the chat may be sent its next message (0: now)."""
+        pacing = self.pacing[platform]
+        interval = (pacing.per_group_interval if self.senders[platform].is_group(chat_id)
+                    else pacing.per_chat_interval)
+        last = self._chat_last.get((platform, chat_id))
+        if not interval or last is None:
+            return 0.0
+        return max(0.0, interval - (now - last))
+
+    def _rate_wait(self, platform: str, now: float) -> float:
+        """Seconds until the platform's rate allows another send (0: now). A send counts
+        from its start until a second after its answer: the platform counts it when it
+        arrives, somewhere in between, so no second of the platform's sees more than
+        ``per_second``."""
+        recent = self._recent[platform]
+        while recent and now - recent[0] >= 1.0:
+            recent.popleft()
+        if len(recent) + self._busy[platform] < self.pacing[platform].per_second:
+            return 0.0
+        return 1.0 - (now - recent[0]) if recent else 0.01
 
     def _done(self, key: tuple[str, str]) -> None:
         self._in_flight.pop(key, None)
