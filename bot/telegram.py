@@ -1,6 +1,7 @@
 """The Telegram channel: an update → :class:`Incoming`, :class:`Reply` → Bot API calls.
 
-python-telegram-bot is the transport only; where a chat stands lives in our own tables.
+python-telegram-bot registers the webhook, polls, and moves photos; the calls made for every
+message go through ``bot/transport.py``; where a chat stands lives in our own tables.
 Updates arrive by webhook (``POST /webhook/telegram``, checked against the secret token)
 or by ``getUpdates`` polling for a municipality without a public HTTPS address.
 
@@ -20,7 +21,6 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -35,7 +35,7 @@ from telegram.error import (
 
 from bot.delivery import Delivery, Failure
 from bot.media import MAX_BYTES, MediaStore, NotAnImage
-from bot.transport import AiohttpRequest
+from bot.transport import AiohttpRequest, compact_json
 from handlers.engine import Engine
 from handlers.types import BAD_IMAGE, Carrier, Incoming, Location, Photo, Reply
 
@@ -48,7 +48,6 @@ GROUPS = ("group", "supergroup")  # a division's group chat, bound with an invit
 MAX_CALLBACK_DATA = 64
 MAX_TEXT = 4096
 REMEMBERED_MAX = 10_000
-_answer_json = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
 class FetchError(RuntimeError):
@@ -337,7 +336,7 @@ class TelegramChannel:
         except (sqlite3.Error, OSError, FetchError) as exc:
             log.error("update not handled, Telegram will redeliver it: %s", exc)
             return web.json_response({"ok": False, "error": "try again"}, status=503)
-        return web.json_response(method or {"ok": True}, dumps=_answer_json)
+        return web.json_response(method or {"ok": True}, dumps=compact_json)
 
     # -- polling ----------------------------------------------------------------------
     async def poll(self, *, timeout: int = 25, error_pause: float = 2.0) -> None:

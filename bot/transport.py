@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -40,6 +41,8 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 # PTB's own defaults (HTTPXRequest): 5 s to connect, read and write; 20 s to send a file.
 CONNECT, READ, WRITE, MEDIA_WRITE = 5.0, 5.0, 5.0, 20.0
 _JSON = {"Content-Type": "application/json"}
+# JSON as the Bot API is sent it: Thai as UTF-8 (a third of ``\uXXXX``'s size), no spaces.
+compact_json = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
 def _seconds(value: object, default: float | None) -> float | None:
@@ -54,6 +57,8 @@ class AiohttpRequest(BaseRequest):
         self._pool = max(1, connection_pool_size)
         self._read = read_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._call_timeout = aiohttp.ClientTimeout(  # for `call`: PTB's defaults
+            total=None, sock_connect=CONNECT, sock_read=max(read_timeout or READ, WRITE))
 
     @property
     def read_timeout(self) -> float | None:
@@ -72,20 +77,8 @@ class AiohttpRequest(BaseRequest):
     async def call(self, url: str, params: dict[str, Any]) -> Any:
         """One Bot API call with JSON ``params``; its ``result``, or PTB's error for what the
         Bot API answered (as PTB's own requests would raise it)."""
-        if self._session is None or self._session.closed:
-            raise RuntimeError("AiohttpRequest is not initialized")
-        body = json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
-        timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT,
-                                        sock_read=max(self._read or READ, WRITE))
-        try:
-            async with self._session.post(url, data=body, headers=_JSON,
-                                          timeout=timeout) as resp:
-                status, payload = resp.status, await resp.read()
-        except asyncio.TimeoutError as exc:
-            raise TimedOut from exc
-        except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
-        return answer_result(status, payload)
+        return answer_result(*await self._exchange(
+            "POST", url, compact_json(params).encode(), _JSON, self._call_timeout))
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout: object = BaseRequest.DEFAULT_NONE,
@@ -94,8 +87,6 @@ class AiohttpRequest(BaseRequest):
                          pool_timeout: object = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
         """One Bot API call: a JSON body, or a multipart form when it carries a file.
         Timeouts as PTB's: connecting, and each read or write on the socket."""
-        if self._session is None or self._session.closed:
-            raise RuntimeError("AiohttpRequest is not initialized")
         files = request_data is not None and request_data.contains_files
         data: aiohttp.FormData | bytes | None = None
         headers = None
@@ -108,15 +99,23 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(key, content, filename=name, content_type=mime)
                 data = form
             else:
-                data = json.dumps(request_data.parameters, ensure_ascii=False,
-                                  separators=(",", ":")).encode()
+                data = compact_json(request_data.parameters).encode()
                 headers = _JSON
         read = _seconds(read_timeout, self._read)
         write = _seconds(write_timeout, MEDIA_WRITE if files else WRITE)
-        timeout = aiohttp.ClientTimeout(  # the pool is sized to the sends in flight
+        timeout = aiohttp.ClientTimeout(  # no total: a wait for a pooled connection is no fault
             total=None, sock_connect=_seconds(connect_timeout, CONNECT),
             sock_read=max(t for t in (read, write) if t is not None)
             if read is not None or write is not None else None)
+        return await self._exchange(method, url, data, headers, timeout)
+
+    async def _exchange(self, method: str, url: str, data: aiohttp.FormData | bytes | None,
+                        headers: dict[str, str] | None, timeout: aiohttp.ClientTimeout
+                        ) -> tuple[int, bytes]:
+        """One HTTP exchange on the keep-alive session: its status and body, or PTB's error
+        for a connection that failed (TimedOut, NetworkError)."""
+        if self._session is None or self._session.closed:
+            raise RuntimeError("AiohttpRequest is not initialized")
         try:
             async with self._session.request(method, url, data=data, headers=headers,
                                              timeout=timeout) as resp:
