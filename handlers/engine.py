@@ -164,8 +164,7 @@ class Engine:
         if turn.case_reference:
             log.info("case %s filed via %s", turn.case_reference, incoming.platform)
         return Outcome(replies=turn.replies, case_reference=turn.case_reference,
-                       notified=len(turn.elsewhere) + len(turn.news), carried=carried,
-                       queued_to=queued)
+                       carried=carried, queued_to=queued)
 
     async def _duplicate(self, tx: Tx, incoming: Incoming, *, private: bool) -> Outcome:
         """An update handled before. Delivered again, it proves that our answer to it never

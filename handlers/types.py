@@ -163,7 +163,6 @@ class Outcome:
     duplicate: bool = False
     replies: list[Reply] = field(default_factory=list)
     case_reference: str | None = None
-    notified: int = 0  # batches queued to other chats
     carried: Reply | None = None  # the reply (one of ``replies``) the channel's answer carries
     # Where the delivery worker has something new to send: (platform, the outbox's chat
     # column: a chat, or a sealed lane). A redelivery whose answer's reply never went out
