@@ -16,20 +16,20 @@ from telegram import Bot
 from bot.delivery import LINE_PACING, TELEGRAM_PACING, DeliveryWorker, Pacing
 from bot.media import MediaStore
 from bot.settings import Settings
-from bot.transport import AiohttpRequest
 from bot.telegram import ALLOWED_UPDATES, TelegramChannel
+from bot.transport import AiohttpRequest
 from handlers.engine import Engine
 from handlers.limits import FloodGate
-
-if TYPE_CHECKING:  # line-bot-sdk weighs ~36 MB: imported only when LINE is configured
-    from linebot.v3.messaging import AsyncApiClient
-
-    from bot.line import LineChannel
 from handlers.municipality import Municipality, load_municipality
 from handlers.turn import Clock, Services
 from handlers.workdays import WorkCalendar
 from storage.db import Database
 from storage.seal import Sealer, load_key
+
+if TYPE_CHECKING:  # line-bot-sdk weighs ~36 MB: imported only when LINE is configured
+    from linebot.v3.messaging import AsyncApiClient
+
+    from bot.line import LineChannel
 
 log = logging.getLogger(__name__)
 
