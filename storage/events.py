@@ -23,3 +23,10 @@ async def timeline(tx: Tx, case_id: int) -> list[Row]:
         "SELECT at, actor, kind, from_status, to_status, note FROM case_events "
         "WHERE case_id = ? ORDER BY id", (case_id,),
     )
+
+
+async def last_note(tx: Tx, case_id: int, kind: str) -> str | None:
+    """The note of the case's latest event of ``kind`` (the question last asked), if any."""
+    row = await tx.fetchone("SELECT note FROM case_events WHERE case_id = ? AND kind = ? "
+                            "ORDER BY id DESC LIMIT 1", (case_id, kind))
+    return row["note"] if row else None

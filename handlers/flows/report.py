@@ -15,7 +15,7 @@ import secrets
 from typing import Any
 
 from handlers import misconduct, receipts
-from handlers.case_rules import NEW
+from handlers.case_rules import FINAL, NEW
 from handlers.cases import Draft, file_grievance
 from handlers.casework import (
     OFFICER_LANG,
@@ -390,10 +390,8 @@ async def prompt_view(turn: Turn) -> None:
     lang = turn.lang
     timeline = await events.timeline(turn.tx, case["id"])
     received = dt.date.fromisoformat(case["received_on"])
-    status = t(lang, "r.status.closed") if case["status"] == "closed" else \
-        t(lang, f"status.{case['status']}")
     rows = [
-        (t(lang, "a.field.status"), status),
+        (t(lang, "a.field.status"), _status_text(lang, case["status"])),
         (t(lang, "a.field.received"), format_date(received, lang)),
         (t(lang, "r.receipt.progress"), format_date(progress_due(turn, received), lang)),
         (t(lang, "a.field.due"), format_date(dt.date.fromisoformat(
@@ -403,9 +401,14 @@ async def prompt_view(turn: Turn) -> None:
     if history:
         rows.append((t(lang, "a.field.history"), "\n".join(history[-10:])))
     choices = [turn.choice("answer", "a.answer")] if case["awaiting"] == "answer" else []
-    if case["status"] not in ("closed", "rejected", "closed_unconfirmed"):
+    if case["status"] not in FINAL:
         choices.append(turn.choice("add", "a.add"))
     turn.say_card(Card(turn.t("a.view"), tuple(rows)), [*choices, turn.choice("menu", "menu.back")])
+
+
+def _status_text(lang: str, status: str) -> str:
+    """A status as the reporter reads it ("closed" says what closing a report means)."""
+    return t(lang, "r.status.closed") if status == "closed" else t(lang, f"status.{status}")
 
 
 def _history_line(lang: str, event: Row) -> str | None:
@@ -420,8 +423,7 @@ def _history_line(lang: str, event: Row) -> str | None:
     if kind == "added":
         return t(lang, "a.ev.added", day=day)
     if event["to_status"] and event["to_status"] != event["from_status"]:
-        status = t(lang, "r.status.closed") if event["to_status"] == "closed" else \
-            t(lang, f"status.{event['to_status']}")
+        status = _status_text(lang, event["to_status"])
         return t(lang, "a.ev.note", day=day, status=status, note=note) if note and \
             kind in ("resolved", "rejected") else t(lang, "a.ev.status", day=day, status=status)
     return None
@@ -442,10 +444,8 @@ async def prompt_answer(turn: Turn) -> None:
     case = await opened(turn)
     if case is None:
         return
-    asked = await turn.tx.fetchone(
-        "SELECT note FROM case_events WHERE case_id = ? AND kind = 'asked' ORDER BY id DESC "
-        "LIMIT 1", (case["id"],))
-    turn.say(turn.t("a.answer.prompt", question=asked["note"] if asked else ""),
+    asked = await events.last_note(turn.tx, case["id"], "asked")
+    turn.say(turn.t("a.answer.prompt", question=asked or ""),
              [cancel_choice(turn)])
 
 
