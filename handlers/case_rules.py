@@ -47,14 +47,14 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
 CONFIRMED, NOT_FIXED, UNCONFIRMED = CLOSED, REOPENED, CLOSED_UNCONFIRMED
 
 
-def allowed(action: str, status: str, kind: str = "grievance") -> bool:
+def allowed(action: str, status: str, kind: str) -> bool:
     """Whether ``action`` may be taken now. A misconduct report is never transferred: its
     route is fixed when it is filed, away from the division it is about."""
     sources, _ = ACTIONS[action]
     return status in sources and not (kind == "misconduct" and action == "transfer")
 
 
-def actions_for(status: str, kind: str = "grievance") -> list[str]:
+def actions_for(status: str, kind: str) -> list[str]:
     """The officer's buttons for a case in ``status``, in the order they are shown."""
     return [a for a in ("accept", "progress", "resolve", "transfer", "reject", "ask", "postpone")
             if allowed(a, status, kind)]

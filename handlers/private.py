@@ -27,7 +27,7 @@ def new_lane() -> str:
 @dataclass
 class Session:
     conv: ConversationRow
-    lane: str = field(default_factory=new_lane)
+    lane: str
     touched: float = field(default_factory=time.monotonic)
 
 
@@ -58,16 +58,11 @@ class PrivateChats:
     def drop(self, platform: str, key: str) -> None:
         self._sessions.pop((platform, key), None)
 
-    def forget_idle(self, idle: float = IDLE_SECONDS) -> int:
-        """Drop sessions idle for ``idle`` seconds; how many."""
+    def forget_idle(self, idle: float = IDLE_SECONDS) -> None:
+        """Drop sessions idle for ``idle`` seconds."""
         cutoff = time.monotonic() - idle
-        stale = [k for k, s in self._sessions.items() if s.touched < cutoff]
-        for key in stale:
+        for key in [k for k, s in self._sessions.items() if s.touched < cutoff]:
             del self._sessions[key]
-        return len(stale)
 
     def sessions(self) -> list[Session]:
         return list(self._sessions.values())
-
-    def __len__(self) -> int:
-        return len(self._sessions)
