@@ -1,9 +1,10 @@
 """Logging: our own records at the level asked for, the libraries' held at WARNING.
 
 The libraries log what they send and receive at DEBUG (python-telegram-bot every method's
-parameters and result, with chat ids, names and texts; aiosqlite every SQL statement with
-its parameters; httpx every URL, with the bot token). LOG_LEVEL=DEBUG is for our code; it must never put a citizen, let alone an
-anonymous reporter, in a log file.
+parameters and result, with chat ids, names and texts; httpx every URL, with the bot token;
+aiosqlite, which the backup command uses, every SQL statement with its parameters).
+LOG_LEVEL=DEBUG is for our code; it must never put a citizen, let alone an anonymous
+reporter, in a log file.
 """
 from __future__ import annotations
 

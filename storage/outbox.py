@@ -1,7 +1,10 @@
 """Replies waiting to be delivered, written in the transaction of the step that made them.
 
-The delivery worker takes, per chat, only the oldest pending row, so a chat's messages go
-out in the order they were queued; a row leaves 'pending' only as 'sent' or 'failed'.
+The delivery worker takes, per chat (or per sealed lane), only the oldest pending row, so a
+chat's messages go out in the order they were queued. A row leaves 'pending' as 'sent' or
+'failed'; a sealed row (an anonymous reporter's) is deleted instead, once sent or refused.
+A reply that travels in a Telegram webhook's answer is written 'sent' at once, and goes back
+to 'pending' if the platform delivers its update again (its answer never arrived).
 """
 from __future__ import annotations
 
