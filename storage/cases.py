@@ -101,11 +101,6 @@ async def find_for_citizen(tx: Tx, reference: str, platform: str, user_id: str) 
     )
 
 
-async def photo_count(tx: Tx, case_id: int) -> int:
-    row = await tx.fetchone("SELECT COUNT(*) AS n FROM case_photos WHERE case_id = ?", (case_id,))
-    return int(row["n"]) if row else 0
-
-
 async def get(tx: Tx, case_id: int) -> Row | None:
     return await tx.fetchone("SELECT * FROM cases WHERE id = ?", (case_id,))
 

@@ -86,9 +86,7 @@ async def receive_answer(turn: Turn) -> None:
         await turn.reprompt()
         return
     if incoming.photo is not None:
-        position = await case_store.photo_count(turn.tx, case["id"]) + 1
-        await turn.tx.insert("INSERT INTO case_photos (case_id, position, sha256) "
-                             "VALUES (?, ?, ?)", (case["id"], position, incoming.photo.sha256))
+        await case_store.add_photos(turn.tx, case["id"], [incoming.photo.sha256])
     await events.record(turn.tx, case["id"], stamp(turn), "citizen", "answered",
                         case["status"], case["status"], text or None)
     await case_store.update(turn.tx, case["id"], awaiting=None,
