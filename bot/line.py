@@ -292,7 +292,8 @@ class LineChannel:
             return web.json_response({"ok": False, "error": "body is not UTF-8"}, status=400)
         try:
             events = self.parser.parse(body, signature)
-            if not isinstance(json.loads(body).get("events"), list):  # the parser iterates any
+            # The parser iterates any "events"; only an empty string or object gets through.
+            if not events and not isinstance(json.loads(body).get("events"), list):
                 raise ValueError("events is not a list")
         except InvalidSignatureError:
             return web.json_response({"ok": False, "error": "bad signature"}, status=401)
