@@ -178,7 +178,8 @@ class Service:
                     self.media.remove(sha)
                 await self.engine.forget_updates()
                 if self._sweeps % 60 == 0:  # hourly: it reads the whole media folder
-                    self.media.forget_unused(await self.engine.photos_in_use())
+                    await asyncio.to_thread(self.media.forget_unused,
+                                            await self.engine.photos_in_use())
                 self._sweeps += 1
                 if self.engine.checkpoint_due:
                     await self.engine.checkpoint()
