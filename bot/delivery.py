@@ -318,14 +318,13 @@ class DeliveryWorker:
 
     async def _forget_reply(self, items: list[OutboxItem]) -> None:
         """The platform refused a reply token never used: every later attempt pushes."""
-        ids = [i.id for i in items]
-        if items[0].sealed is None or self.sealer is None:
-            await outbox.forget_reply_token(self.db, ids)
-            return
-        for item in items:  # the token is inside the seal: seal the row again without it
-            opened = self.sealer.open(item.sealed or b"")
-            opened.update(reply_token=None, reply_expires=None)
-            await outbox.reseal_sent_token(self.db, item.id, self.sealer.seal(opened))
+        resealed = {}
+        if items[0].sealed is not None and self.sealer is not None:
+            for item in items:  # the token is inside the seal: seal the row again without it
+                opened = self.sealer.open(item.sealed or b"")
+                opened.update(reply_token=None, reply_expires=None)
+                resealed[item.id] = self.sealer.seal(opened)
+        await outbox.forget_reply_token(self.db, [i.id for i in items], resealed)
 
     def _unpack(self, head: OutboxItem, items: list[OutboxItem]
                 ) -> tuple[str, list[str], Delivery]:

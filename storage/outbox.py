@@ -190,18 +190,15 @@ async def mark_reply_tried(db: Database, ids: list[int]) -> None:
         await tx.execute(f"UPDATE outbox SET reply_tried = 1 WHERE id IN ({_marks(ids)})", ids)
 
 
-async def reseal_sent_token(db: Database, row_id: int, blob: bytes) -> None:
-    """A sealed row whose reply token was refused unused: its new seal has no token."""
-    async with db.transaction() as tx:
-        await tx.execute("UPDATE outbox SET sealed = ?, reply_tried = 0 WHERE id = ?",
-                         (blob, row_id))
-
-
-async def forget_reply_token(db: Database, ids: list[int]) -> None:
-    """The platform refused the token before it was ever used: from now on, push."""
+async def forget_reply_token(db: Database, ids: list[int],
+                             resealed: dict[int, bytes] | None = None) -> None:
+    """The platform refused the token before it was ever used: from now on, push. A sealed
+    row keeps its token inside its seal: ``resealed`` gives each its new seal, without it."""
     async with db.transaction() as tx:
         await tx.execute("UPDATE outbox SET reply_token = NULL, reply_tried = 0 "
                          f"WHERE id IN ({_marks(ids)})", ids)
+        await tx.executemany("UPDATE outbox SET sealed = ? WHERE id = ?",
+                             [(blob, row_id) for row_id, blob in (resealed or {}).items()])
 
 
 async def mark_sent(db: Database, ids: list[int], sent_at: str) -> None:

@@ -152,6 +152,27 @@ async def test_an_expired_reply_token_falls_back_to_one_push(
     assert len(line.messages(USER)) == 1
 
 
+async def test_an_anonymous_reporters_refused_reply_token_is_resealed_and_pushed_once(
+        service: Service, line: LineEmulator) -> None:
+    """A private chat's token lives inside the seal: it is sealed again without it, and the
+    message is pushed; nothing sealed is left once it is delivered."""
+    citizen = LineCitizen(line, USER)
+    await citizen.follow()
+    await citizen.press("🛡️ แจ้งเบาะแสทุจริต")
+    await citizen.press("🕶️ ไม่ระบุตัวตน")  # private from here on
+    db = str(service.settings.database_path)
+    await outbox_settled(db)
+    line.reply_token_ttl = 0.0  # LINE refuses every reply token from now on
+    line.fail("push", 500)  # and the push falls through once: the retry must not reply again
+    sent = len(line.messages(USER))
+    await citizen.press("❔ ไม่ทราบ")
+    await outbox_settled(db)
+    assert [(c.method, c.status) for c in line.calls][-3:] == [
+        ("reply", 400), ("push", 500), ("push", 200)]
+    assert len(line.messages(USER)) == sent + 1
+    assert rows(db, "SELECT COUNT(*) FROM outbox WHERE sealed IS NOT NULL") == [(0,)]
+
+
 async def test_a_push_whose_answer_was_lost_is_not_delivered_twice(
         service: Service, line: LineEmulator) -> None:
     """LINE accepted the push but the answer never arrived (a 500 after the fact): the retry
