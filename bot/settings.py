@@ -44,10 +44,10 @@ class Settings:
     # AES key sealing an anonymous reporter's address and messages: a file apart from the
     # database (made on first start); in production keep it off the database's disk and
     # out of its backups.
-    seal_key_file: Path = Path("data/seal.key")
+    seal_key_file: Path
     # A step's one reply rides in the webhook's answer (a Bot API call with no request of its
     # own; Telegram reports no result for it): see TELEGRAM_REPLY_IN_ANSWER in .env.example.
-    telegram_reply_in_answer: bool = True
+    telegram_reply_in_answer: bool
 
     @property
     def line_enabled(self) -> bool:
@@ -109,6 +109,7 @@ class Settings:
         in_answer = get("TELEGRAM_REPLY_IN_ANSWER", "yes").lower()
         if in_answer not in ("yes", "no", "true", "false", "1", "0"):
             raise SettingsError(f"TELEGRAM_REPLY_IN_ANSWER must be yes or no, not {in_answer!r}")
+        database = Path(get("DATABASE_PATH", "data/rongrian.db"))  # type: ignore[arg-type]
         config = get("MUNICIPALITY_CONFIG")
         if config is not None and not Path(config).is_file():
             raise SettingsError(f"MUNICIPALITY_CONFIG points to {config}, which is not a file")
@@ -123,14 +124,13 @@ class Settings:
             line_api_host=line_host.rstrip("/") if line_host else None,
             host=get("HOST", "127.0.0.1"),  # type: ignore[arg-type]
             port=_port("PORT", get("PORT", "8080")),
-            database_path=Path(get("DATABASE_PATH", "data/rongrian.db")),  # type: ignore[arg-type]
+            database_path=database,
             media_dir=Path(get("MEDIA_DIR", "data/media")),  # type: ignore[arg-type]
             municipality_config=Path(config) if config else None,
             public_base_url=public.rstrip("/") if public else None,
             sandbox_port=_port("SANDBOX_PORT", get("SANDBOX_PORT", "8081")),
             log_level=_log_level(get("LOG_LEVEL", "INFO")),  # type: ignore[arg-type]
-            seal_key_file=Path(get("SEAL_KEY_FILE") or Path(
-                get("DATABASE_PATH", "data/rongrian.db")).parent / "seal.key"),  # type: ignore
+            seal_key_file=Path(get("SEAL_KEY_FILE") or database.parent / "seal.key"),
             telegram_reply_in_answer=in_answer in ("yes", "true", "1"),
         )
 
