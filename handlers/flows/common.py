@@ -1,8 +1,10 @@
-"""What several flows share: the main menu's buttons, offered again at the end of each flow."""
+"""What several flows share: the main menu's buttons, offered again at the end of each flow,
+the draft a form fills in, its Cancel button, the daily allowance, and the photos step."""
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from handlers.turn import Turn, step
 from handlers.types import Choice
@@ -10,6 +12,15 @@ from handlers.workdays import BANGKOK
 from storage import cases as case_store
 
 MENU = "menu"
+
+
+def draft(turn: Turn) -> dict[str, Any]:
+    """The form being filled in (a grievance, a report), kept with the conversation."""
+    return turn.data.setdefault("draft", {})
+
+
+def cancel_choice(turn: Turn) -> Choice:
+    return turn.choice("cancel", "g.cancel")
 
 
 def menu_choices(turn: Turn) -> list[Choice]:
@@ -57,12 +68,12 @@ def photos_step(name: str, *, ask: str, then: Callable[[Turn], Awaitable[None]])
     A grievance's photos and a report's evidence are the same step."""
 
     def photos(turn: Turn) -> list[str]:
-        photos_list: list[str] = turn.data.setdefault("draft", {}).setdefault("photos", [])
+        photos_list: list[str] = draft(turn).setdefault("photos", [])
         return photos_list
 
     def choices(turn: Turn) -> list[Choice]:
         first = turn.choice("done", "done") if photos(turn) else turn.choice("skip", "skip")
-        return [first, turn.choice("cancel", "g.cancel")]
+        return [first, cancel_choice(turn)]
 
     async def prompt(turn: Turn) -> None:
         have = len(photos(turn))

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
 
 from handlers.cases import Draft, file_grievance
 from handlers.casework import OFFICER_LANG, alert_division
 from handlers.flows.common import (
     MENU,
+    cancel_choice,
     describe_location,
+    draft,
     menu_choices,
     over_daily_limit,
     photos_step,
@@ -32,14 +33,6 @@ PHOTOS, PHONE, SUMMARY, EDIT = "g.photos", "g.phone", "g.summary", "g.edit"
 ORDER = (CATEGORY, DESCRIPTION, LOCATION, PHOTOS, PHONE, SUMMARY)
 FIELDS = {"category": CATEGORY, "description": DESCRIPTION, "location": LOCATION,
           "photos": PHOTOS, "phone": PHONE}
-
-
-def draft(turn: Turn) -> dict[str, Any]:
-    return turn.data.setdefault("draft", {})
-
-
-def cancel_choice(turn: Turn) -> Choice:
-    return turn.choice("cancel", "g.cancel")
 
 
 async def advance(turn: Turn, current: str) -> None:

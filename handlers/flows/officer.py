@@ -31,6 +31,7 @@ from handlers.casework import (
     tell_citizen,
 )
 from handlers.deadlines import pause_fields, resume_fields
+from handlers.flows.common import cancel_choice
 from handlers.texts import t
 from handlers.turn import Turn, step
 from handlers.types import Choice, Reply
@@ -89,10 +90,6 @@ def officer(turn: Turn) -> Officer:
 
 def actor(turn: Turn) -> str:
     return f"officer:{officer(turn).id}"
-
-
-def cancel_choice(turn: Turn) -> Choice:
-    return turn.choice("cancel", "g.cancel")
 
 
 # -- menu and lists ------------------------------------------------------------------------

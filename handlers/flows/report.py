@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import secrets
-from typing import Any
 
 from handlers import misconduct, receipts
 from handlers.case_rules import FINAL, NEW
@@ -25,7 +24,14 @@ from handlers.casework import (
     record,
 )
 from handlers.deadlines import resume_fields
-from handlers.flows.common import MENU, menu_choices, over_daily_limit, photos_step
+from handlers.flows.common import (
+    MENU,
+    cancel_choice,
+    draft,
+    menu_choices,
+    over_daily_limit,
+    photos_step,
+)
 from handlers.flows.officer import officer_reply_about
 from handlers.texts import t
 from handlers.turn import Turn, step
@@ -44,14 +50,6 @@ PRIVATE_STEPS = ("r.", "a.", MENU)  # where a private chat may stand and stay pr
 WHAT_MIN, WHAT_MAX, WHEN_MIN, WHEN_MAX = 10, 2000, 3, 300
 LABEL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 PLATFORMS = {"telegram": "Telegram", "line": "LINE"}
-
-
-def draft(turn: Turn) -> dict[str, Any]:
-    return turn.data.setdefault("draft", {})
-
-
-def cancel_choice(turn: Turn) -> Choice:
-    return turn.choice("cancel", "g.cancel")
 
 
 def typed(turn: Turn, low: int, high: int) -> str | None:
