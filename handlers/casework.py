@@ -16,7 +16,7 @@ from handlers.flows.common import describe_location
 from handlers.texts import t
 from handlers.turn import Turn
 from handlers.types import Card, Choice, Reply
-from handlers.workdays import BANGKOK, format_date
+from handlers.workdays import BANGKOK, day_stamp, format_date
 from storage import cases as case_store
 from storage import conversations, events, officers
 from storage.db import Row
@@ -27,14 +27,6 @@ FOLLOW_UP_STEPS = ("c.answer", "c.confirm", "c.rating")
 
 def stamp(turn: Turn) -> str:
     return turn.now.astimezone(dt.UTC).isoformat(timespec="seconds")
-
-
-def day_stamp(now: dt.datetime) -> str:
-    """Midnight of ``now``'s day in Thailand: the only time kept about an anonymous report
-    (an exact time could be matched against who was seen on their phone)."""
-    day = now.astimezone(BANGKOK).date()
-    midnight = dt.datetime.combine(day, dt.time(), tzinfo=BANGKOK)
-    return midnight.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def case_stamp(turn: Turn, case: Row) -> str:

@@ -17,7 +17,6 @@ from collections.abc import Callable
 
 from handlers import flows  # noqa: F401  (registers the steps)
 from handlers import case_rules, deadlines
-from handlers.casework import day_stamp
 from handlers.flows import followup, officer
 from handlers.flows.common import MENU
 from handlers.flows.report import PRIVATE_STEPS
@@ -26,6 +25,7 @@ from handlers.private import PrivateChats, new_lane
 from handlers.turn import STEPS, Services, Turn
 from handlers.types import BAD_IMAGE, Carrier, Incoming, Outcome, Reply
 from handlers.texts import t
+from handlers.workdays import day_stamp
 from storage import cases as case_store
 from storage import conversations, events, officers, outbox, updates
 from storage import misconduct as report_store

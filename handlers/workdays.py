@@ -17,6 +17,15 @@ import holidays
 BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")  # Thailand keeps no daylight saving time
 
 
+def day_stamp(now: dt.datetime) -> str:
+    """Midnight of ``now``'s day in Thailand, as UTC ISO text: the only time kept about an
+    anonymous report (an exact time could be matched against who was seen on their phone),
+    and where a citizen's day of filing starts."""
+    day = now.astimezone(BANGKOK).date()
+    midnight = dt.datetime.combine(day, dt.time(), tzinfo=BANGKOK)
+    return midnight.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
 class WorkCalendar:
     def __init__(self, opens: dt.time, closes: dt.time,
                  extra_days_off: Iterable[dt.date] = ()) -> None:

@@ -2,13 +2,12 @@
 the draft a form fills in, its Cancel button, the daily allowance, and the photos step."""
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from handlers.turn import Turn, step
 from handlers.types import Choice
-from handlers.workdays import BANGKOK
+from handlers.workdays import BANGKOK, day_stamp
 from storage import cases as case_store
 
 MENU = "menu"
@@ -50,9 +49,8 @@ async def over_daily_limit(turn: Turn) -> bool:
     if turn.conv.private:
         count = turn.services.anonymous_today.today((incoming.platform, incoming.chat_id), day)
     else:
-        midnight = dt.datetime.combine(day, dt.time(), tzinfo=BANGKOK).astimezone(dt.UTC)
         count = await case_store.filed_since(turn.tx, incoming.platform, incoming.user_id,
-                                             midnight.isoformat(timespec="seconds"))
+                                             day_stamp(turn.now))
     if count < turn.muni.cases_per_day:
         return False
     turn.note(turn.t("limit.cases", count=count, phone=turn.muni.phone))
