@@ -150,8 +150,8 @@ def report_card(turn: Turn, case: Row, title: str, timeline: list[Row] | None,
     """A misconduct report as its handlers see it: what it says, never who said it."""
     lang = OFFICER_LANG
     named = case["named_division"]
-    received = dt.date.fromisoformat(case["received_on"])
-    progress = turn.services.calendar.add_working_days(received, turn.muni.progress_working_days)
+    progress = misconduct.progress_due(turn.services.calendar, turn.muni,
+                                       dt.date.fromisoformat(case["received_on"]))
     rows = [
         (t(lang, "o.field.status"), t(lang, f"status.{case['status']}")),
         (t(lang, "o.field.named"), division_name(turn, named, lang) if named

@@ -7,9 +7,11 @@ no configuration can send a report to the people it is about.
 """
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 from handlers.municipality import Municipality
+from handlers.workdays import WorkCalendar
 from storage import officers
 from storage.db import Row, Tx
 from storage.officers import Officer
@@ -17,6 +19,12 @@ from storage.officers import Officer
 MISCONDUCT = "misconduct"  # the kind, the category and the pseudo-division of every report
 INTEGRITY, FALLBACK = "integrity", "fallback"
 UNKNOWN = ""  # the reporter does not know the division
+
+
+def progress_due(calendar: WorkCalendar, muni: Municipality, received: dt.date) -> dt.date:
+    """When the reporter is owed word of progress: ``progress_working_days`` after the report
+    came in (the plan's 5 days, 2.5.3 step 6.4)."""
+    return calendar.add_working_days(received, muni.progress_working_days)
 
 
 def route_for(muni: Municipality, named: str) -> str:

@@ -201,8 +201,10 @@ def _dates(turn: Turn) -> tuple[dt.date, dt.date, dt.date]:
             calendar.add_working_days(received, muni.result_working_days))
 
 
-def progress_due(turn: Turn, received: dt.date) -> dt.date:
-    return turn.services.calendar.add_working_days(received, turn.muni.progress_working_days)
+def _progress_row(turn: Turn, received: dt.date, lang: str) -> tuple[str, str]:
+    """The card's line saying by when the reporter is owed word of progress."""
+    due = misconduct.progress_due(turn.services.calendar, turn.muni, received)
+    return t(lang, "r.receipt.progress"), format_date(due, lang)
 
 
 async def _alert(turn: Turn, reference: str) -> Row:
@@ -232,7 +234,7 @@ async def file_named(turn: Turn) -> None:
         (turn.t("g.ack.reference"), filed.reference),
         (turn.t("r.ack.handled"), turn.t("division.misconduct")),
         (turn.t("g.ack.received"), format_date(received, turn.lang)),
-        (turn.t("r.receipt.progress"), format_date(progress_due(turn, received), turn.lang)),
+        _progress_row(turn, received, turn.lang),
         (turn.t("g.ack.due"), format_date(due, turn.lang)),
     ), turn.t("g.ack.keep", phone=turn.muni.phone))
     turn.reset()
@@ -271,7 +273,7 @@ async def file_anonymous(turn: Turn) -> None:
     card = Card(turn.t("r.receipt"), (
         (turn.t("r.receipt.code"), receipts.display(code)),
         (turn.t("g.ack.received"), format_date(received, turn.lang)),
-        (turn.t("r.receipt.progress"), format_date(progress_due(turn, received), turn.lang)),
+        _progress_row(turn, received, turn.lang),
         (turn.t("g.ack.due"), format_date(due, turn.lang)),
     ), footer)
     turn.conv.step = SAVED
@@ -391,7 +393,7 @@ async def prompt_view(turn: Turn) -> None:
     rows = [
         (t(lang, "a.field.status"), _status_text(lang, case["status"])),
         (t(lang, "a.field.received"), format_date(received, lang)),
-        (t(lang, "r.receipt.progress"), format_date(progress_due(turn, received), lang)),
+        _progress_row(turn, received, lang),
         (t(lang, "a.field.due"), format_date(dt.date.fromisoformat(
             case["expected_on"] or case["due_on"]), lang)),
     ]
