@@ -13,6 +13,7 @@ from typing import Any
 from handlers import misconduct
 from handlers.case_rules import FINAL, actions_for
 from handlers.flows.common import describe_location
+from handlers.municipality import Named
 from handlers.texts import t
 from handlers.turn import Turn
 from handlers.types import Card, Choice, Reply
@@ -34,9 +35,15 @@ def case_stamp(turn: Turn, case: Row) -> str:
 
 
 def division_name(turn: Turn, code: str, lang: str) -> str:
+    return division_label(turn.muni.divisions, code, lang)
+
+
+def division_label(divisions: dict[str, Named], code: str, lang: str) -> str:
+    """A division's name in ``lang``: reports' own pseudo-division, or the code itself for
+    one the municipality file no longer has."""
     if code == misconduct.MISCONDUCT:
         return t(lang, "division.misconduct")
-    named = turn.muni.divisions.get(code)
+    named = divisions.get(code)
     return named(lang) if named else code
 
 

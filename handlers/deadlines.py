@@ -13,8 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from handlers import case_rules, misconduct
-from handlers.casework import OFFICER_LANG, action_choices
-from handlers.municipality import Municipality
+from handlers.casework import OFFICER_LANG, action_choices, division_label
+from handlers.municipality import Municipality, Named
 from handlers.texts import t
 from handlers.types import Reply
 from handlers.workdays import BANGKOK, WorkCalendar, format_date
@@ -102,11 +102,9 @@ async def due_reminders(tx: Tx, case: Row, calendar: WorkCalendar, muni: Municip
 
 
 def _text(case: Row, due: Due, stage: str, calendar: WorkCalendar, day: dt.date,
-          divisions: dict) -> str:
-    named = divisions.get(case["division"])
-    division = named(OFFICER_LANG) if named else t(OFFICER_LANG, "division.misconduct") \
-        if case["division"] == misconduct.MISCONDUCT else case["division"]
-    fields = dict(reference=case["reference"], division=division,
+          divisions: dict[str, Named]) -> str:
+    fields = dict(reference=case["reference"],
+                  division=division_label(divisions, case["division"], OFFICER_LANG),
                   due=format_date(due.on, OFFICER_LANG, weekday=True))
     if due.kind == "ack":
         return t(OFFICER_LANG, "o.ack.late", **fields)
