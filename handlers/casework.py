@@ -8,6 +8,7 @@ commit together.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from handlers import misconduct
@@ -21,6 +22,7 @@ from handlers.workdays import BANGKOK, day_stamp, format_date
 from storage import cases as case_store
 from storage import conversations, events, officers
 from storage.db import Row
+from storage.officers import Officer
 
 OFFICER_LANG = "th"  # officers read the municipality's own language
 FOLLOW_UP_STEPS = ("c.answer", "c.confirm", "c.rating")
@@ -212,14 +214,20 @@ async def alert_division(turn: Turn, case: Row, title: str) -> None:
     images = await case_photos(turn, case)
     card = case_card(turn, case, title, photos=len(images))
     reply = Reply(card.as_text(), action_choices(case), columns=2, card=card, images=images)
-    delay = misconduct.alert_delay(turn.muni, case)
-    for officer in await handlers_of(turn, case):
-        turn.notify(officer.platform, officer.chat_id, [reply], delay=delay,
-                    seal=bool(case["anonymous"]))
+    tell_officers(turn, case, await handlers_of(turn, case), reply)
     if case["kind"] == misconduct.MISCONDUCT:
         return
     for platform, chat_id in await officers.groups_of(turn.tx, case["division"]):
         turn.notify(platform, chat_id, [reply])
+
+
+def tell_officers(turn: Turn, case: Row, people: Iterable[Officer], reply: Reply) -> None:
+    """Send ``reply`` about ``case`` to each of ``people``, one by one; about an anonymous
+    report, sealed and after its random delay (``misconduct.alert_delay``)."""
+    delay = misconduct.alert_delay(turn.muni, case)
+    for person in people:
+        turn.notify(person.platform, person.chat_id, [reply], delay=delay,
+                    seal=bool(case["anonymous"]))
 
 
 async def handlers_of(turn: Turn, case: Row, roles: tuple[str, ...] | None = None

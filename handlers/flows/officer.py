@@ -29,6 +29,7 @@ from handlers.casework import (
     record,
     stamp,
     tell_citizen,
+    tell_officers,
 )
 from handlers.deadlines import pause_fields, resume_fields
 from handlers.flows.common import cancel_choice
@@ -470,7 +471,5 @@ async def officer_reply_about(turn: Turn, case: Row, text: str,
         people = await misconduct.recipients(turn.tx, turn.muni, case)
     else:
         people = []
-    reply = Reply(text, action_choices(case), columns=2, images=images)
-    for person in people:
-        turn.notify(person.platform, person.chat_id, [reply],
-                    delay=misconduct.alert_delay(turn.muni, case), seal=bool(case["anonymous"]))
+    tell_officers(turn, case, people, Reply(text, action_choices(case), columns=2,
+                                            images=images))

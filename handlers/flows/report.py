@@ -19,9 +19,9 @@ from handlers.cases import Draft, file_grievance
 from handlers.casework import (
     OFFICER_LANG,
     alert_division,
-    day_stamp,
     division_name,
     record,
+    tell_officers,
 )
 from handlers.deadlines import resume_fields
 from handlers.flows.common import (
@@ -36,7 +36,7 @@ from handlers.flows.officer import officer_reply_about
 from handlers.texts import t
 from handlers.turn import Turn, step
 from handlers.types import Card, Choice, Reply
-from handlers.workdays import BANGKOK, format_date
+from handlers.workdays import BANGKOK, day_stamp, format_date
 from storage import cases as case_store
 from storage import events
 from storage import misconduct as report_store
@@ -495,9 +495,7 @@ async def receive_add(turn: Turn) -> None:
     await record(turn, case, "reporter", "added", text)
     message = t(OFFICER_LANG, "o.added", reference=case["reference"],
                 text=text or t(OFFICER_LANG, "o.answer.photo"))
-    relay = Reply(message, images=(photo.sha256,) if photo else ())
-    delay = misconduct.alert_delay(turn.muni, case)
-    for person in await misconduct.recipients(turn.tx, turn.muni, case):
-        turn.notify(person.platform, person.chat_id, [relay], delay=delay, seal=True)
+    tell_officers(turn, case, await misconduct.recipients(turn.tx, turn.muni, case),
+                  Reply(message, images=(photo.sha256,) if photo else ()))
     turn.note(turn.t("a.sent"))
     await turn.goto(VIEW)
