@@ -32,7 +32,7 @@ def route_for(muni: Municipality, named: str) -> str:
     return FALLBACK if named in receivers else INTEGRITY
 
 
-def handlers_of(muni: Municipality, route: str, named: str | None) -> list[tuple[str, str]]:
+def handler_roles(muni: Municipality, route: str, named: str | None) -> list[tuple[str, str]]:
     """The (division, role) pairs that handle a report on ``route`` about ``named``."""
     pairs = muni.misconduct_fallback if route == FALLBACK else muni.misconduct_receivers
     return [(division, role) for division, role in pairs if division != named]
@@ -41,14 +41,14 @@ def handlers_of(muni: Municipality, route: str, named: str | None) -> list[tuple
 async def recipients(tx: Tx, muni: Municipality, case: Row) -> list[Officer]:
     """The active officers who handle ``case``: its alerts, reminders and relays go here."""
     found: list[Officer] = []
-    for division, role in handlers_of(muni, case["route"], case["named_division"]):
+    for division, role in handler_roles(muni, case["route"], case["named_division"]):
         found += [o for o in await officers.of_division(tx, division, roles=(role,))
                   if o not in found]
     return found
 
 
 def may_handle(muni: Municipality, officer: Officer, case: Row) -> bool:
-    return (officer.division, officer.role) in handlers_of(muni, case["route"],
+    return (officer.division, officer.role) in handler_roles(muni, case["route"],
                                                           case["named_division"])
 
 
