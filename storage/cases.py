@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage.db import Row, Tx
-from storage.ids import next_plain, random_base
+from storage.ids import plain_id, random_base
 
 
 @dataclass(frozen=True)
@@ -48,19 +48,19 @@ async def next_sequence(tx: Tx, year: int) -> int:
 async def insert(tx: Tx, case: NewCase, photo_hashes: list[str]) -> int:
     """Store a case and its photos; return its id (an anonymous report's is from a random
     hidden range: see :mod:`storage.ids`)."""
+    id_sql, hidden = plain_id("cases"), ()
     if case.anonymous:
-        case_id = random_base()
-        while await get(tx, case_id) is not None:
-            case_id = random_base()
-    else:
-        case_id = await next_plain(tx, "cases")
-    await tx.insert(
+        base = random_base()
+        while await get(tx, base) is not None:
+            base = random_base()
+        id_sql, hidden = "?", (base,)
+    case_id = await tx.insert(
         "INSERT INTO cases (id, reference, kind, category, division, description, location_lat, "
         "location_lon, location_text, phone, status, platform, chat_id, user_id, lang, "
         "created_at, received_on, due_on, ack_due_on, anonymous, named_division, route, told, "
         "receipt_hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (case_id, case.reference, case.kind, case.category, case.division, case.description,
+        f"VALUES ({id_sql}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (*hidden, case.reference, case.kind, case.category, case.division, case.description,
          case.location_lat, case.location_lon, case.location_text, case.phone, case.status,
          case.platform, case.chat_id, case.user_id, case.lang, case.created_at,
          case.received_on, case.due_on, case.ack_due_on, int(case.anonymous),

@@ -2,20 +2,21 @@
 from __future__ import annotations
 
 from storage.db import Row, Tx
-from storage.ids import next_hidden, next_plain
+from storage.ids import next_hidden, plain_id
 
 
 async def record(tx: Tx, case_id: int, at: str, actor: str, kind: str,
                  from_status: str | None, to_status: str | None, note: str | None = None) -> None:
     """Add an event; an anonymous report's (its id is below zero) takes the next id of the
     report's own hidden range, so that no event id places it among other cases' events."""
-    event_id = await next_hidden(tx, "case_events", case_id) if case_id < 0 \
-        else await next_plain(tx, "case_events")
+    fields = (case_id, at, actor, kind, from_status, to_status, note)
+    if case_id < 0:
+        id_sql, params = "?", (await next_hidden(tx, "case_events", case_id), *fields)
+    else:
+        id_sql, params = plain_id("case_events"), fields
     await tx.insert(
         "INSERT INTO case_events (id, case_id, at, actor, kind, from_status, to_status, note) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (event_id, case_id, at, actor, kind, from_status, to_status, note),
-    )
+        f"VALUES ({id_sql}, ?, ?, ?, ?, ?, ?, ?)", params)
 
 
 async def timeline(tx: Tx, case_id: int) -> list[Row]:

@@ -5,8 +5,8 @@ An anonymous report, its events and the messages sealed for its reporter therefo
 from ranges of their own, below zero: a range starts at a random (or, for a lane, a
 hashed) multiple of ``SPAN``, and rows within it count up, so one report's events and one
 lane's messages keep their order. Everything else counts up from 1 as usual; those ids are
-given explicitly, since SQLite's own "largest id + 1" would follow a negative id when a
-table holds nothing else.
+given explicitly (:func:`plain_id`), since SQLite's own "largest id + 1" would follow a
+negative id when a table holds nothing else.
 """
 from __future__ import annotations
 
@@ -30,11 +30,11 @@ def lane_base(lane: str) -> int:
     return -(number + 1) * SPAN
 
 
-async def next_plain(tx: Tx, table: str) -> int:
-    """The next ordinary id of ``table`` (names come from our code, never from input)."""
-    row = await tx.fetchone(f"SELECT COALESCE(MAX(id), 0) + 1 AS n FROM {table} WHERE id > 0")
-    assert row is not None
-    return int(row["n"])
+def plain_id(table: str) -> str:
+    """SQL for the next ordinary id of ``table``, to stand for the id's value in an INSERT
+    (the statement computes it itself, one statement fewer than asking first; ``executemany``
+    computes it again for each row). Names come from our code, never from input."""
+    return f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table} WHERE id > 0)"
 
 
 async def next_hidden(tx: Tx, table: str, base: int) -> int:

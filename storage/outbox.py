@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from storage.ids import lane_base, next_hidden, next_plain
+from storage.ids import lane_base, next_hidden, plain_id
 from storage.db import Database, Row, Tx
 
 
@@ -63,12 +63,11 @@ async def enqueue(tx: Tx, platform: str, chat_id: str, payloads: Iterable[str], 
     """Queue the replies of one step as one batch (answering ``reply_token`` if given), to
     leave no sooner than ``not_before`` (epoch seconds)."""
     batch = str(uuid.uuid4())
-    first = await next_plain(tx, "outbox")
-    rows = [(first + n, platform, chat_id, p, created_at, batch, reply_token, reply_expires,
-             not_before) for n, p in enumerate(payloads)]
+    rows = [(platform, chat_id, p, created_at, batch, reply_token, reply_expires, not_before)
+            for p in payloads]
     await tx.executemany(
         "INSERT INTO outbox (id, platform, chat_id, payload, created_at, batch, reply_token, "
-        "reply_expires, not_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        f"reply_expires, not_before) VALUES ({plain_id('outbox')}, ?, ?, ?, ?, ?, ?, ?, ?)", rows
     )
     return len(rows)
 
@@ -87,9 +86,8 @@ async def record_answered(tx: Tx, platform: str, chat_id: str, payload: str, cre
     on it."""
     await tx.execute(
         "INSERT INTO outbox (id, platform, chat_id, payload, created_at, batch, status, "
-        "attempts, sent_at, answers) VALUES (?, ?, ?, ?, ?, '', 'sent', 1, ?, ?)",
-        (await next_plain(tx, "outbox"), platform, chat_id, payload, created_at, created_at,
-         answers))
+        f"attempts, sent_at, answers) VALUES ({plain_id('outbox')}, ?, ?, ?, ?, '', 'sent', 1, "
+        "?, ?)", (platform, chat_id, payload, created_at, created_at, answers))
 
 
 async def requeue_answered(tx: Tx, platform: str, chat_id: str, answers: str) -> bool:

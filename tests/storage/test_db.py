@@ -177,3 +177,19 @@ async def test_a_batch_is_the_same_rows_on_every_attempt(db: Database) -> None:
     await outbox.mark_sent(db, [i.id for i in first], AT)
     (nxt,) = await head_rows(db, "line")
     assert nxt.payload == "d" and nxt.retry_key != first[0].retry_key
+
+
+async def test_plain_ids_count_up_from_one_past_hidden_rows(db: Database) -> None:
+    """An ordinary row's id is computed by its own INSERT: it starts at 1 even when the table
+    holds only a sealed lane's rows (SQLite's own "largest id + 1" would follow them below
+    zero), and each row of one ``executemany`` takes the next."""
+    async with db.transaction() as tx:
+        await outbox.enqueue_sealed(tx, "telegram", "lane-x", [b"s1", b"s2"], AT)
+        await outbox.enqueue(tx, "telegram", "A", ["a1", "a2"], AT)
+        await outbox.record_answered(tx, "telegram", "B", "b1", AT, "tag")
+        await outbox.enqueue(tx, "telegram", "A", ["a3"], AT)
+    ids = [r["id"] for r in await db.fetchall("SELECT id FROM outbox ORDER BY id")]
+    assert ids[:2] == [ids[0], ids[0] + 1] and ids[0] < 0
+    assert ids[2:] == [1, 2, 3, 4]
+    payloads = await db.fetchall("SELECT payload FROM outbox WHERE id > 0 ORDER BY id")
+    assert [r["payload"] for r in payloads] == ["a1", "a2", "b1", "a3"]
