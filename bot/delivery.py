@@ -93,10 +93,6 @@ HEADS_READ = 2000  # chats read per rescan, oldest first (the rest wait for a la
 # A reply in a webhook's answer is carried out after our answer reaches the platform: it is
 # counted as sent this much later than the moment it was granted.
 ANSWER_LAG = 0.25
-# No platform reports on a call carried in a webhook's answer, so none is made for this long
-# after a send failed for a reason that is not the message's own (a 429, a 5xx, the network):
-# while the platform is in trouble, every message goes by a request whose result is seen.
-TROUBLE_QUIET = 60.0
 
 
 class DeliveryWorker:
@@ -119,7 +115,6 @@ class DeliveryWorker:
         self._heads: dict[str, dict[str, Head]] = collections.defaultdict(dict)
         self._dirty: set[tuple[str, str]] = set()
         self._rescan_at = 0.0
-        self._troubled_until: dict[str, float] = {}
         for sender in senders:
             self.add(sender, (pacing or {}).get(sender.platform, Pacing()))
 
@@ -224,15 +219,14 @@ class DeliveryWorker:
         return max(next_in, 0.001)
 
     def take_answer_slot(self, platform: str, chat_id: str) -> bool:
-        """May a reply leave now in a webhook's answer (which no send of ours reports on)?
-        Only when the pace would let the worker send it now and no send to the platform
-        has failed lately (``TROUBLE_QUIET``); then it is counted as sent, a little after
-        now, when the platform carries it out."""
+        """May a reply leave now in a webhook's answer? Only when the pace would let the
+        worker send it now; then it is counted as sent, a little after now, when the
+        platform carries it out. (Whether the platform is well enough to be trusted with a
+        call nobody sees the result of is the channel's to judge: ``TROUBLE_QUIET``.)"""
         pacing = self.pacing.get(platform)
         key = (platform, chat_id)
         now = time.monotonic()
         if (pacing is None or key in self._in_flight or self._stopping
-                or now < self._troubled_until.get(platform, 0.0)
                 or self._chat_wait(platform, chat_id, now) or self._rate_wait(platform, now)):
             return False
         carried_at = now + ANSWER_LAG
@@ -342,8 +336,6 @@ class DeliveryWorker:
     async def _fail(self, head: OutboxItem, ids: list[int], pacing: Pacing,
                     failure: Failure) -> None:
         attempts = head.attempts + 1
-        if failure.kind != "permanent":  # the platform's trouble, not this message's
-            self._troubled_until[head.platform] = time.monotonic() + TROUBLE_QUIET
         if failure.kind == "permanent" or (failure.kind == "retry"
                                            and attempts >= pacing.max_attempts):
             log.warning("%s failed for good after %d attempts: %s", _which(head), attempts,

@@ -46,6 +46,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ("message", "callback_query")
 GROUPS = ("group", "supergroup")  # a division's group chat, bound with an invitation code
 MAX_CALLBACK_DATA = 64
+# No one sees the result of a call carried in a webhook's answer, so none is carried for
+# this long after any call failed for the platform's reasons (a 429, a 5xx, no connection,
+# a timeout), a button's acknowledgement as much as a message: while the platform is in
+# trouble, every message goes by a request whose failure is seen and retried.
+TROUBLE_QUIET = 60.0
 MAX_TEXT = 4096
 REMEMBERED_MAX = 10_000
 
@@ -272,7 +277,7 @@ class TelegramChannel:
 
         def carry(reply: Reply) -> bool:
             call = answer_call(chat_id, reply)
-            if call is None or not slot(chat_id):
+            if call is None or self._api.troubled_within(TROUBLE_QUIET) or not slot(chat_id):
                 return False
             calls.append(call)
             return True

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
+import time
 from functools import partial
 from typing import Any
 
@@ -59,6 +61,13 @@ class AiohttpRequest(BaseRequest):
         self._session: aiohttp.ClientSession | None = None
         self._call_timeout = aiohttp.ClientTimeout(  # for `call`: PTB's defaults
             total=None, sock_connect=CONNECT, sock_read=max(read_timeout or READ, WRITE))
+        self._trouble_at = -math.inf  # when a call last failed for the platform's reasons
+
+    def troubled_within(self, seconds: float) -> bool:
+        """Whether any call, of any kind, failed for the platform's reasons (no connection,
+        a timeout, a 5xx, a 429) in the last ``seconds``: no reply should then ride in a
+        webhook's answer, where its failure would go unseen."""
+        return time.monotonic() - self._trouble_at < seconds
 
     @property
     def read_timeout(self) -> float | None:
@@ -119,11 +128,16 @@ class AiohttpRequest(BaseRequest):
         try:
             async with self._session.request(method, url, data=data, headers=headers,
                                              timeout=timeout) as resp:
-                return resp.status, await resp.read()
+                status, body = resp.status, await resp.read()
         except asyncio.TimeoutError as exc:
+            self._trouble_at = time.monotonic()
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
+            self._trouble_at = time.monotonic()
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        if status == 429 or status >= 500:
+            self._trouble_at = time.monotonic()
+        return status, body
 
 
 def answer_result(status: int, payload: bytes) -> Any:

@@ -2,10 +2,13 @@
 or PTB's error, which the delivery worker classifies (retry, wait, or give up)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -14,9 +17,10 @@ from telegram.error import (
     InvalidToken,
     NetworkError,
     RetryAfter,
+    TelegramError,
 )
 
-from bot.transport import answer_result
+from bot.transport import AiohttpRequest, answer_result
 
 
 def answer(status: int, **body: object) -> tuple[int, bytes]:
@@ -57,3 +61,36 @@ def test_an_answer_that_is_not_json_is_a_network_error() -> None:
     for status in (200, 502):
         with pytest.raises(NetworkError):
             answer_result(status, b"<html>Bad Gateway</html>")
+
+
+async def test_trouble_is_any_call_the_platform_failed_not_one_it_refused() -> None:
+    """What keeps replies out of webhook answers for a while (bot/telegram.py TROUBLE_QUIET):
+    a 429, a 5xx or no connection, whatever the call; a 400 or a 403 is the message's own
+    fault, the platform answered."""
+    async def status(request: web.Request) -> web.Response:
+        code = int(request.match_info["code"])
+        return web.json_response({"ok": code == 200, "result": True,
+                                  "description": "as asked"}, status=code)
+
+    app = web.Application()
+    app.router.add_post("/{code}", status)
+    async with TestServer(app) as server:
+        for code, troubled in ((200, False), (400, False), (403, False), (429, True),
+                               (500, True), (502, True)):
+            request = AiohttpRequest()
+            await request.initialize()
+            try:
+                with contextlib.suppress(TelegramError):
+                    await request.call(str(server.make_url(f"/{code}")), {"chat_id": 1})
+                assert request.troubled_within(60) is troubled, code
+            finally:
+                await request.shutdown()
+        port = server.port
+    request = AiohttpRequest()  # the server is gone: connection refused
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError):
+            await request.call(f"http://127.0.0.1:{port}/200", {})
+        assert request.troubled_within(60)
+    finally:
+        await request.shutdown()

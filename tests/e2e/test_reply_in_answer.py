@@ -117,6 +117,24 @@ async def test_a_failed_send_stops_answers_carrying_replies_for_a_while(
     assert all(status == "sent" for status, *_ in outbox(service))
 
 
+async def test_a_failed_acknowledgement_stops_answers_carrying_replies_too(
+        service: Service, emulator: TelegramEmulator) -> None:
+    """Any call that fails for Telegram's reasons, a button's acknowledgement included, is
+    a sign that a reply carried in an answer could fail unseen (a 500 here)."""
+    citizen = TelegramCitizen(emulator, chat_id=607)
+    await citizen.say("/start")
+    emulator.fail("answerCallbackQuery", 500)
+    await citizen.press("📝 ร้องเรียน")  # decided before the acknowledgement failed: it rides
+    for _ in range(100):  # the acknowledgement is sent in the background
+        if [c for c in emulator.calls if c.method == "answerCallbackQuery"]:
+            break
+        await asyncio.sleep(0.02)
+    (failed,) = [c for c in emulator.calls if c.method == "answerCallbackQuery"]
+    assert failed.status == 500
+    await citizen.press("ไฟฟ้าส่องสว่างดับ")
+    assert sends(emulator) == ["answer", "answer", "request"]
+
+
 async def test_the_pace_decides_whether_an_answer_may_carry_a_reply(
         start_service: StartService, emulator: TelegramEmulator) -> None:
     # Telegram's own pace: one message a second to a chat. A citizen answering at once
