@@ -17,6 +17,11 @@ from storage.ids import lane_base, next_hidden, plain_id
 from storage.db import Database, Row, Tx
 
 
+# A chat's pending rows, through the partial index of pending rows: the planner would take
+# outbox_by_chat (the same columns, every row) and read each message the chat was ever sent,
+# which for an officers' group is every alert; it must not (SQLite refuses the statement if
+# it cannot use the index named).
+_PENDING = "INDEXED BY outbox_pending"
 _COLUMNS = ("id, platform, chat_id, payload, attempts, not_before, batch, reply_token, "
             "reply_expires, reply_tried, sealed")
 
@@ -75,8 +80,8 @@ async def enqueue(tx: Tx, platform: str, chat_id: str, payloads: Iterable[str], 
 async def has_pending(tx: Tx, platform: str, chat_id: str) -> bool:
     """Whether anything is still waiting (or on its way) to this chat."""
     return await tx.fetchone(
-        "SELECT 1 FROM outbox WHERE platform = ? AND chat_id = ? AND status = 'pending' "
-        "LIMIT 1", (platform, chat_id)) is not None
+        f"SELECT 1 FROM outbox {_PENDING} WHERE platform = ? AND chat_id = ? "
+        "AND status = 'pending' LIMIT 1", (platform, chat_id)) is not None
 
 
 async def record_answered(tx: Tx, platform: str, chat_id: str, payload: str, created_at: str,
@@ -154,7 +159,7 @@ async def heads(db: Database, platform: str, limit: int) -> list[Head]:
 async def head(db: Database, platform: str, chat_id: str) -> Head | None:
     """The oldest pending row of one chat (or sealed lane), if any."""
     rows = await db.fetchall(
-        "SELECT id, chat_id, not_before, batch FROM outbox WHERE status = 'pending' "
+        f"SELECT id, chat_id, not_before, batch FROM outbox {_PENDING} WHERE status = 'pending' "
         "AND platform = ? AND chat_id = ? ORDER BY id LIMIT 1", (platform, chat_id))
     return Head(*rows[0]) if rows else None
 
@@ -164,15 +169,17 @@ async def batch_from(db: Database, head: Head, limit: int) -> list[OutboxItem]:
     are now; none if ``head`` is no longer pending (sent, dropped, or sealed meanwhile).
 
     The same head always yields the same rows: a batch's rows are written in one commit and
-    leave 'pending' together, so a retried send carries exactly what the first one did.
+    leave 'pending' together, so a retried send carries exactly what the first one did. They
+    are written with consecutive ids, so only ``limit`` ids are looked at, not every row
+    queued after the head (a backlog, after an outage).
     """
     if limit <= 1 or not head.batch:
         rows = await db.fetchall(
             f"SELECT {_COLUMNS} FROM outbox WHERE id = ? AND status = 'pending'", (head.id,))
     else:
         rows = await db.fetchall(
-            f"SELECT {_COLUMNS} FROM outbox WHERE status = 'pending' AND batch = ? AND id >= ? "
-            "ORDER BY id LIMIT ?", (head.batch, head.id, limit))
+            f"SELECT {_COLUMNS} FROM outbox WHERE status = 'pending' AND batch = ? "
+            "AND id >= ? AND id < ? ORDER BY id", (head.batch, head.id, head.id + limit))
     items = [_item(r) for r in rows]
     return items if items and items[0].id == head.id else []
 
