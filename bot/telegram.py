@@ -51,6 +51,10 @@ MAX_CALLBACK_DATA = 64
 # a timeout), a button's acknowledgement as much as a message: while the platform is in
 # trouble, every message goes by a request whose failure is seen and retried.
 TROUBLE_QUIET = 60.0
+# Nor without a call answered by request this recently: where every reply rides (no button
+# pressed, one message a step), one of them goes by request each time this has passed, and
+# its failure is the one that shows trouble. Unseen losses are bounded to this window.
+PROVEN_FOR = 10.0
 MAX_TEXT = 4096
 REMEMBERED_MAX = 10_000
 
@@ -117,6 +121,7 @@ class TelegramChannel:
         self.bot = bot
         self._api = bot.request
         self._answer_slot = answer_slot
+        self.proven_for = PROVEN_FOR
         self.engine = engine
         self.media = media
         self._secret = webhook_secret.encode() if webhook_secret else None
@@ -277,7 +282,8 @@ class TelegramChannel:
 
         def carry(reply: Reply) -> bool:
             call = answer_call(chat_id, reply)
-            if call is None or self._api.troubled_within(TROUBLE_QUIET) or not slot(chat_id):
+            if (call is None or self._api.troubled_within(TROUBLE_QUIET)
+                    or not self._api.answered_within(self.proven_for) or not slot(chat_id)):
                 return False
             calls.append(call)
             return True

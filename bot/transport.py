@@ -62,12 +62,18 @@ class AiohttpRequest(BaseRequest):
         self._call_timeout = aiohttp.ClientTimeout(  # for `call`: PTB's defaults
             total=None, sock_connect=CONNECT, sock_read=max(read_timeout or READ, WRITE))
         self._trouble_at = -math.inf  # when a call last failed for the platform's reasons
+        self._answered_at = -math.inf  # when the platform last answered a call otherwise
 
     def troubled_within(self, seconds: float) -> bool:
         """Whether any call, of any kind, failed for the platform's reasons (no connection,
         a timeout, a 5xx, a 429) in the last ``seconds``: no reply should then ride in a
         webhook's answer, where its failure would go unseen."""
         return time.monotonic() - self._trouble_at < seconds
+
+    def answered_within(self, seconds: float) -> bool:
+        """Whether the platform answered a call (a result, or a refusal of that call's own:
+        a 400, a 403) in the last ``seconds``: the evidence it is well."""
+        return time.monotonic() - self._answered_at < seconds
 
     @property
     def read_timeout(self) -> float | None:
@@ -137,6 +143,8 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
         if status == 429 or status >= 500:
             self._trouble_at = time.monotonic()
+        else:
+            self._answered_at = time.monotonic()
         return status, body
 
 

@@ -66,7 +66,7 @@ def test_an_answer_that_is_not_json_is_a_network_error() -> None:
 async def test_trouble_is_any_call_the_platform_failed_not_one_it_refused() -> None:
     """What keeps replies out of webhook answers for a while (bot/telegram.py TROUBLE_QUIET):
     a 429, a 5xx or no connection, whatever the call; a 400 or a 403 is the message's own
-    fault, the platform answered."""
+    fault, the platform answered (PROVEN_FOR: the evidence it is well)."""
     async def status(request: web.Request) -> web.Response:
         code = int(request.match_info["code"])
         return web.json_response({"ok": code == 200, "result": True,
@@ -83,6 +83,7 @@ async def test_trouble_is_any_call_the_platform_failed_not_one_it_refused() -> N
                 with contextlib.suppress(TelegramError):
                     await request.call(str(server.make_url(f"/{code}")), {"chat_id": 1})
                 assert request.troubled_within(60) is troubled, code
+                assert request.answered_within(60) is not troubled, code
             finally:
                 await request.shutdown()
         port = server.port
@@ -91,6 +92,6 @@ async def test_trouble_is_any_call_the_platform_failed_not_one_it_refused() -> N
     try:
         with pytest.raises(NetworkError):
             await request.call(f"http://127.0.0.1:{port}/200", {})
-        assert request.troubled_within(60)
+        assert request.troubled_within(60) and not request.answered_within(60)
     finally:
         await request.shutdown()

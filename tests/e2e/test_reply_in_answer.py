@@ -135,6 +135,22 @@ async def test_a_failed_acknowledgement_stops_answers_carrying_replies_too(
     assert sends(emulator) == ["answer", "answer", "request"]
 
 
+async def test_a_reply_rides_only_while_a_request_has_lately_been_answered(
+        service: Service, emulator: TelegramEmulator) -> None:
+    """A carried reply's failure goes unseen; where every reply would ride (no button, one
+    message a step), one goes by request once ``proven_for`` has passed, so that a platform
+    in trouble is found out by a request's failure (the bound on unseen losses)."""
+    assert service.telegram is not None
+    citizen = TelegramCitizen(emulator, chat_id=608)
+    await citizen.say("/start")  # the service's getMe at start was answered just now
+    service.telegram.proven_for = 1.0
+    await asyncio.sleep(1.2)
+    await citizen.say("📝 ร้องเรียน")  # typed: no button, no acknowledgement by request
+    await outbox_settled(str(service.settings.database_path))  # that request was answered
+    await citizen.say("ไฟฟ้าส่องสว่างดับ")  # within the second after it: it rides again
+    assert sends(emulator) == ["answer", "request", "answer"]
+
+
 async def test_the_pace_decides_whether_an_answer_may_carry_a_reply(
         start_service: StartService, emulator: TelegramEmulator) -> None:
     # Telegram's own pace: one message a second to a chat. A citizen answering at once
