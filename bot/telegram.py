@@ -115,13 +115,14 @@ class TelegramChannel:
                  webhook_secret: str | None,
                  answer_slot: Callable[[str], bool] | None = None) -> None:
         """``answer_slot(chat_id)`` says whether the pace allows a message to that chat now
-        (and counts it): only then does a webhook's answer carry a reply."""
+        (and counts it): only then, and while Telegram is lately proven well
+        (``TROUBLE_QUIET``, ``proven_for``), does a webhook's answer carry a reply."""
         if not isinstance(bot.request, AiohttpRequest):
             raise TypeError("the channel calls the Bot API through bot.transport.AiohttpRequest")
         self.bot = bot
         self._api = bot.request
         self._answer_slot = answer_slot
-        self.proven_for = PROVEN_FOR
+        self.proven_for: float = PROVEN_FOR  # seconds (PROVEN_FOR); a test shortens it
         self.engine = engine
         self.media = media
         self._secret = webhook_secret.encode() if webhook_secret else None
